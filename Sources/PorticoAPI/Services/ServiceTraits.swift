@@ -1,0 +1,27 @@
+/// The questions upstream's code asks of a Service (pkg/api/service/util.go and the registry),
+/// answered in one place so defaulting, validation and allocation agree.
+extension Service {
+    /// `clusterIPs == ["None"]`.
+    public var isHeadless: Bool { self.spec.clusterIPs.count == 1 && self.spec.clusterIPs[0] == "None" }
+
+    /// Reachable from outside the cluster: LoadBalancer, NodePort, or ClusterIP with externalIPs.
+    public var isExternallyAccessible: Bool {
+        self.spec.type == .loadBalancer || self.spec.type == .nodePort
+            || (self.spec.type == .clusterIP && !self.spec.externalIPs.isEmpty)
+    }
+
+    /// A LoadBalancer with `externalTrafficPolicy: Local` gets a healthCheckNodePort.
+    public var needsHealthCheck: Bool { self.spec.type == .loadBalancer && self.spec.externalTrafficPolicy == .local }
+
+    /// Every type but ExternalName has a cluster IP (or is headless).
+    public var needsClusterIP: Bool { self.spec.type != .externalName }
+
+    /// NodePort, and LoadBalancer unless `allocateLoadBalancerNodePorts: false` (the allocator's view).
+    public var allocatesNodePorts: Bool {
+        self.spec.type == .nodePort
+            || (self.spec.type == .loadBalancer && self.spec.allocateLoadBalancerNodePorts != false)
+    }
+
+    /// NodePort or LoadBalancer, whatever allocateLoadBalancerNodePorts says (the strategy's view).
+    public var hasNodePorts: Bool { self.spec.type == .nodePort || self.spec.type == .loadBalancer }
+}
