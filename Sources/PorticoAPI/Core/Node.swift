@@ -125,7 +125,8 @@ public struct NodeSystemInfo: Codable, Sendable, Hashable {
     public var osImage: String = ""
     public var containerRuntimeVersion: String = ""
     public var kubeletVersion: String = ""
-    @OmitEmpty public var kubeProxyVersion: String = ""
+    /// Deprecated upstream, but still always written.
+    public var kubeProxyVersion: String = ""
     public var operatingSystem: String = ""
     public var architecture: String = ""
     public var swap: JSON? = nil

@@ -72,12 +72,13 @@ struct JSONParser {
         JSONSyntaxError(message: message, offset: self.index)
     }
 
+    /// Go's quoteChar: the byte as a quoted Go character literal.
     func describe(_ byte: UInt8) -> String {
         switch byte {
         case UInt8(ascii: "'"): return "'\\''"
         case UInt8(ascii: "\""): return "'\"'"
-        case 0x20..<0x7F: return "'\(Character(Unicode.Scalar(byte)))'"
-        default: return "'\\x\(String(byte, radix: 16, uppercase: false))'"
+        case 0x80...: return "'\\x\(String(byte, radix: 16, uppercase: false))'"
+        default: return "'" + GoQuote.quote(String(Unicode.Scalar(byte))).dropFirst().dropLast() + "'"
         }
     }
 

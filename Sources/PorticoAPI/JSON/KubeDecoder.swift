@@ -105,6 +105,8 @@ final class KubeDecoderImpl: Decoder {
     let state: KubeDecodingState
     /// The Go struct this value is a field of, for error messages.
     let parentType: String?
+    /// The Swift type being decoded here, for error messages.
+    var currentType: String = "JSON"
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
     init(node: JSON, codingPath: [any CodingKey], state: KubeDecodingState, parentType: String? = nil) {
@@ -210,6 +212,7 @@ final class KubeDecoderImpl: Decoder {
         case is JSON.Type:
             return self.node as! T
         default:
+            self.currentType = String(describing: T.self)
             do {
                 return try T(from: self)
             } catch let error as KubeDecodingError {
@@ -248,12 +251,12 @@ final class KubeDecoderImpl: Decoder {
         case .object(let m): members = m
         case .null: members = [:]
         default:
-            throw self.typeMismatch(named: OwnerName.of(Key.self).map { "v1." + $0 } ?? "object")
+            throw self.typeMismatch(named: Self.goTypeName(Substring(self.currentType)))
         }
         let path = self.dottedPath
         self.state.register(path: path, keys: Array(members.keys))
         return KeyedDecodingContainer(
-            KubeKeyedContainer<Key>(decoder: self, members: members, path: path, ownerName: OwnerName.of(Key.self))
+            KubeKeyedContainer<Key>(decoder: self, members: members, path: path, ownerName: self.currentType)
         )
     }
 
@@ -263,7 +266,7 @@ final class KubeDecoderImpl: Decoder {
         case .null: return KubeUnkeyedContainer(decoder: self, items: [])
         default:
             throw KubeDecodingError(
-                message: self.typeMismatch(named: "array").message, path: self.dottedPath)
+                message: self.typeMismatch(named: Self.goTypeName(Substring(self.currentType))).message, path: self.dottedPath)
         }
     }
 
@@ -274,15 +277,6 @@ final class KubeDecoderImpl: Decoder {
     func child(_ node: JSON, key: any CodingKey, parentType: String? = nil) -> KubeDecoderImpl {
         KubeDecoderImpl(node: node, codingPath: self.codingPath + [key], state: self.state,
                         parentType: parentType ?? self.parentType)
-    }
-}
-
-enum OwnerName {
-    /// `PorticoAPI.ServicePort.CodingKeys` → `ServicePort`: the Go struct a field belongs to.
-    static func of(_ keyType: Any.Type) -> String? {
-        let parts = String(reflecting: keyType).split(separator: ".")
-        guard parts.count >= 2, parts.last == "CodingKeys" else { return nil }
-        return String(parts[parts.count - 2])
     }
 }
 

@@ -7,7 +7,7 @@ public struct ObjectMeta: Codable, Sendable, Hashable {
     @OmitEmpty public var uid: String = ""
     @OmitEmpty public var resourceVersion: String = ""
     @OmitEmpty public var generation: Int64 = 0
-    public var creationTimestamp: Time? = nil
+    @NullWhenZero public var creationTimestamp: Time? = nil
     public var deletionTimestamp: Time? = nil
     public var deletionGracePeriodSeconds: Int64? = nil
     @OmitEmpty public var labels: [String: String] = [:]
