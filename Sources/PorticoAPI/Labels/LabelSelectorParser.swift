@@ -365,7 +365,10 @@ struct SelectorParser {
                 if values.isEmpty { values.insert("") }  // "(," : a leading empty value
                 let next = self.lookahead(.values)
                 if next.token == .closedPar { values.insert(""); return values.sorted() }  // ",)"
-                if next.token == .comma { values.insert("") }  // ",,"
+                if next.token == .comma {  // ",,"
+                    _ = self.consume(.values)
+                    values.insert("")
+                }
             default:
                 throw Labels.SelectorError(message: "found '\(item.literal)', expected: ',', or identifier")
             }
