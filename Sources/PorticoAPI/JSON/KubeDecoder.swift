@@ -32,7 +32,7 @@ public struct KubeJSONDecoder: Sendable {
 
     public func decode<T: Decodable & Sendable>(_ type: T.Type, from json: JSON) throws -> DecodedDocument<T> {
         let state = KubeDecodingState()
-        let decoder = KubeDecoderImpl(node: json, codingPath: [], state: state)
+        let decoder = KubeDecoderImpl(node: json, parent: nil, key: nil, state: state)
         let value = try decoder.decodeValue(T.self)
         return DecodedDocument(value: value, unknownFields: state.unknownFields(), duplicateFields: [])
     }
@@ -56,32 +56,37 @@ extension JSON {
     }
 }
 
-/// Keys used per object, so that the keys nobody asked for can be reported afterwards.
+/// The objects seen while decoding and which of their keys the types asked for, so the
+/// keys nobody asked for can be reported afterwards. Paths are only rendered then.
 final class KubeDecodingState {
-    struct ObjectUse {
-        var keys: [String]
-        var used: Set<String>
-    }
+    final class ObjectUse {
+        let decoder: KubeDecoderImpl
+        let keys: [String]
+        var used: [Bool]
 
-    var order: [String] = []
-    var objects: [String: ObjectUse] = [:]
-
-    func register(path: String, keys: [String]) {
-        if self.objects[path] == nil {
-            self.order.append(path)
-            self.objects[path] = ObjectUse(keys: keys, used: [])
+        init(decoder: KubeDecoderImpl, keys: [String]) {
+            self.decoder = decoder
+            self.keys = keys
+            self.used = Array(repeating: false, count: keys.count)
         }
     }
 
-    func markUsed(path: String, key: String) {
-        self.objects[path]?.used.insert(key)
+    var objects: [ObjectUse] = []
+    var byDecoder: [ObjectIdentifier: ObjectUse] = [:]
+
+    func register(_ decoder: KubeDecoderImpl, keys: [String]) -> ObjectUse {
+        if let existing = self.byDecoder[ObjectIdentifier(decoder)] { return existing }
+        let use = ObjectUse(decoder: decoder, keys: keys)
+        self.objects.append(use)
+        self.byDecoder[ObjectIdentifier(decoder)] = use
+        return use
     }
 
     func unknownFields() -> [String] {
         var result: [String] = []
-        for path in self.order {
-            guard let use = self.objects[path] else { continue }
-            for key in use.keys where !use.used.contains(key) {
+        for use in self.objects where use.used.contains(false) {
+            let path = use.decoder.dottedPath
+            for (i, key) in use.keys.enumerated() where !use.used[i] {
                 result.append(path.isEmpty ? key : path + "." + key)
             }
         }
@@ -101,19 +106,32 @@ struct IndexKey: CodingKey {
 
 final class KubeDecoderImpl: Decoder {
     let node: JSON
-    let codingPath: [any CodingKey]
+    let parent: KubeDecoderImpl?
+    let key: (any CodingKey)?
     let state: KubeDecodingState
     /// The Go struct this value is a field of, for error messages.
-    let parentType: String?
+    let parentType: Any.Type?
     /// The Swift type being decoded here, for error messages.
-    var currentType: String = "JSON"
+    var currentType: Any.Type = JSON.self
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
-    init(node: JSON, codingPath: [any CodingKey], state: KubeDecodingState, parentType: String? = nil) {
+    init(node: JSON, parent: KubeDecoderImpl?, key: (any CodingKey)?, state: KubeDecodingState, parentType: Any.Type? = nil) {
         self.node = node
-        self.codingPath = codingPath
+        self.parent = parent
+        self.key = key
         self.state = state
         self.parentType = parentType
+    }
+
+    /// Built only when asked for (errors, unknown fields): decoding itself never needs it.
+    var codingPath: [any CodingKey] {
+        var path: [any CodingKey] = []
+        var current: KubeDecoderImpl? = self
+        while let decoder = current, let key = decoder.key {
+            path.append(key)
+            current = decoder.parent
+        }
+        return path.reversed()
     }
 
     var dottedPath: String { Self.dotted(self.codingPath) }
@@ -160,26 +178,24 @@ final class KubeDecoderImpl: Decoder {
     }
 
     func typeMismatch(_ expected: Any.Type) -> KubeDecodingError {
-        self.typeMismatch(named: Self.goTypeName(expected))
-    }
-
-    func typeMismatch(named expected: String) -> KubeDecodingError {
         let what: String
         switch self.node {
         case .integer(let i): what = "number \(i)"
         case .double(let d): what = "number \(JSON.formatDouble(d))"
         default: what = self.node.goTypeName
         }
+        let codingPath = self.codingPath
+        let goPath = Self.goPath(codingPath)
         let field: String
-        let goPath = Self.goPath(self.codingPath)
         if goPath.isEmpty {
             field = "Go value"
         } else {
-            field = "Go struct field \(self.parentType ?? "").\(goPath)"
+            let owner = self.parentType.map { String(describing: $0) } ?? ""
+            field = "Go struct field \(owner).\(goPath)"
         }
         return KubeDecodingError(
-            message: "json: cannot unmarshal \(what) into \(field) of type \(expected)",
-            path: self.dottedPath
+            message: "json: cannot unmarshal \(what) into \(field) of type \(Self.goTypeName(expected))",
+            path: Self.dotted(codingPath)
         )
     }
 
@@ -212,7 +228,7 @@ final class KubeDecoderImpl: Decoder {
         case is JSON.Type:
             return self.node as! T
         default:
-            self.currentType = String(describing: T.self)
+            self.currentType = T.self
             do {
                 return try T(from: self)
             } catch let error as KubeDecodingError {
@@ -250,23 +266,17 @@ final class KubeDecoderImpl: Decoder {
         switch self.node {
         case .object(let m): members = m
         case .null: members = [:]
-        default:
-            throw self.typeMismatch(named: Self.goTypeName(Substring(self.currentType)))
+        default: throw self.typeMismatch(self.currentType)
         }
-        let path = self.dottedPath
-        self.state.register(path: path, keys: Array(members.keys))
-        return KeyedDecodingContainer(
-            KubeKeyedContainer<Key>(decoder: self, members: members, path: path, ownerName: self.currentType)
-        )
+        let use = self.state.register(self, keys: Array(members.keys))
+        return KeyedDecodingContainer(KubeKeyedContainer<Key>(decoder: self, members: members, use: use, ownerType: self.currentType))
     }
 
     func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
         switch self.node {
         case .array(let items): return KubeUnkeyedContainer(decoder: self, items: items)
         case .null: return KubeUnkeyedContainer(decoder: self, items: [])
-        default:
-            throw KubeDecodingError(
-                message: self.typeMismatch(named: Self.goTypeName(Substring(self.currentType))).message, path: self.dottedPath)
+        default: throw self.typeMismatch(self.currentType)
         }
     }
 
@@ -274,26 +284,27 @@ final class KubeDecoderImpl: Decoder {
         KubeSingleValueContainer(decoder: self)
     }
 
-    func child(_ node: JSON, key: any CodingKey, parentType: String? = nil) -> KubeDecoderImpl {
-        KubeDecoderImpl(node: node, codingPath: self.codingPath + [key], state: self.state,
-                        parentType: parentType ?? self.parentType)
+    func child(_ node: JSON, key: any CodingKey, parentType: Any.Type? = nil) -> KubeDecoderImpl {
+        KubeDecoderImpl(node: node, parent: self, key: key, state: self.state, parentType: parentType ?? self.parentType)
     }
 }
 
 struct KubeKeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
     let decoder: KubeDecoderImpl
     let members: OrderedDictionary<String, JSON>
-    let path: String
-    let ownerName: String?
+    let use: KubeDecodingState.ObjectUse
+    let ownerType: Any.Type
 
     var codingPath: [any CodingKey] { self.decoder.codingPath }
     var allKeys: [Key] { self.members.keys.compactMap { Key(stringValue: $0) } }
 
     func contains(_ key: Key) -> Bool { self.members[key.stringValue] != nil }
 
+    /// The member for `key`, marked as known.
     func node(_ key: Key) -> JSON? {
-        self.decoder.state.markUsed(path: self.path, key: key.stringValue)
-        return self.members[key.stringValue]
+        guard let index = self.members.index(forKey: key.stringValue) else { return nil }
+        self.use.used[index] = true
+        return self.members.values[index]
     }
 
     func decodeNil(forKey key: Key) throws -> Bool {
@@ -304,28 +315,28 @@ struct KubeKeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
     func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
         // A missing field is Go's zero value: decode the type from null.
         let node = self.node(key) ?? .null
-        return try self.decoder.child(node, key: key, parentType: self.ownerName).decodeValue(type)
+        return try self.decoder.child(node, key: key, parentType: self.ownerType).decodeValue(type)
     }
 
     func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
         guard let node = self.node(key), !node.isNull else { return nil }
-        return try self.decoder.child(node, key: key, parentType: self.ownerName).decodeValue(type)
+        return try self.decoder.child(node, key: key, parentType: self.ownerType).decodeValue(type)
     }
 
     func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws
         -> KeyedDecodingContainer<NestedKey>
     {
-        try self.decoder.child(self.node(key) ?? .null, key: key, parentType: self.ownerName).container(keyedBy: type)
+        try self.decoder.child(self.node(key) ?? .null, key: key, parentType: self.ownerType).container(keyedBy: type)
     }
 
     func nestedUnkeyedContainer(forKey key: Key) throws -> any UnkeyedDecodingContainer {
-        try self.decoder.child(self.node(key) ?? .null, key: key, parentType: self.ownerName).unkeyedContainer()
+        try self.decoder.child(self.node(key) ?? .null, key: key, parentType: self.ownerType).unkeyedContainer()
     }
 
     func superDecoder() throws -> any Decoder { self.decoder }
 
     func superDecoder(forKey key: Key) throws -> any Decoder {
-        self.decoder.child(self.node(key) ?? .null, key: key)
+        self.decoder.child(self.node(key) ?? .null, key: key, parentType: self.ownerType)
     }
 }
 

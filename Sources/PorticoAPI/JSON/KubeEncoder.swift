@@ -24,52 +24,54 @@ extension Encodable {
     }
 }
 
-/// A node under construction: containers hand out child boxes and the tree is resolved at the end.
+/// A node under construction: containers hand out child boxes and the tree is resolved at
+/// the end. Stored properties (not an enum) so that members are added in place.
 final class EncodingBox {
-    enum Content {
-        case empty
-        case value(JSON)
-        case object(OrderedDictionary<String, EncodingBox>)
-        case array([EncodingBox])
-    }
-
-    var content: Content = .empty
+    var value: JSON? = nil
+    var object: OrderedDictionary<String, EncodingBox>? = nil
+    var array: [EncodingBox]? = nil
 
     func resolve() -> JSON {
-        switch self.content {
-        case .empty: return .object([:])
-        case .value(let v): return v
-        case .object(let members): return .object(members.mapValues { $0.resolve() })
-        case .array(let items): return .array(items.map { $0.resolve() })
-        }
+        if let value = self.value { return value }
+        if let array = self.array { return .array(array.map { $0.resolve() }) }
+        if let object = self.object { return .object(object.mapValues { $0.resolve() }) }
+        return .object([:])
+    }
+
+    func set(_ json: JSON) {
+        self.value = json
+        self.object = nil
+        self.array = nil
     }
 
     func makeObject() {
-        if case .object = self.content { return }
-        self.content = .object([:])
+        if self.object == nil {
+            self.value = nil
+            self.array = nil
+            self.object = [:]
+        }
     }
 
     func makeArray() {
-        if case .array = self.content { return }
-        self.content = .array([])
+        if self.array == nil {
+            self.value = nil
+            self.object = nil
+            self.array = []
+        }
     }
 
     func member(_ key: String) -> EncodingBox {
         self.makeObject()
-        guard case .object(var members) = self.content else { fatalError("unreachable") }
-        if let existing = members[key] { return existing }
+        if let existing = self.object![key] { return existing }
         let box = EncodingBox()
-        members[key] = box
-        self.content = .object(members)
+        self.object![key] = box
         return box
     }
 
     func appendElement() -> EncodingBox {
         self.makeArray()
-        guard case .array(var items) = self.content else { fatalError("unreachable") }
         let box = EncodingBox()
-        items.append(box)
-        self.content = .array(items)
+        self.array!.append(box)
         return box
     }
 }
@@ -100,19 +102,19 @@ final class KubeEncoderImpl: Encoder {
     }
 
     func storeRaw(_ json: JSON) {
-        self.box.content = .value(json)
+        self.box.set(json)
     }
 
     func encodeValue<T: Encodable>(_ value: T) throws {
         switch value {
-        case let s as String: self.box.content = .value(.string(s))
-        case let b as Bool: self.box.content = .value(.bool(b))
-        case let i as Int32: self.box.content = .value(.integer(Int64(i)))
-        case let i as Int64: self.box.content = .value(.integer(i))
-        case let i as Int: self.box.content = .value(.integer(Int64(i)))
-        case let i as UInt16: self.box.content = .value(.integer(Int64(i)))
-        case let d as Double: self.box.content = .value(.double(d))
-        case let j as JSON: self.box.content = .value(j)
+        case let s as String: self.box.set(.string(s))
+        case let b as Bool: self.box.set(.bool(b))
+        case let i as Int32: self.box.set(.integer(Int64(i)))
+        case let i as Int64: self.box.set(.integer(i))
+        case let i as Int: self.box.set(.integer(Int64(i)))
+        case let i as UInt16: self.box.set(.integer(Int64(i)))
+        case let d as Double: self.box.set(.double(d))
+        case let j as JSON: self.box.set(j)
         case let dictionary as any SortedStringKeyedEncodable:
             try dictionary.encodeSorted(into: self.box, codingPath: self.codingPath)
         default: try value.encode(to: self)
@@ -143,7 +145,7 @@ struct KubeKeyedEncodingContainer<Key: CodingKey>: KeyedEncodingContainerProtoco
     }
 
     mutating func encodeNil(forKey key: Key) throws {
-        self.encoder.box.member(key.stringValue).content = .value(.null)
+        self.encoder.box.member(key.stringValue).set(.null)
     }
 
     mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
@@ -168,10 +170,7 @@ struct KubeKeyedEncodingContainer<Key: CodingKey>: KeyedEncodingContainerProtoco
 struct KubeUnkeyedEncodingContainer: UnkeyedEncodingContainer {
     let encoder: KubeEncoderImpl
     var codingPath: [any CodingKey] { self.encoder.codingPath }
-    var count: Int {
-        if case .array(let items) = self.encoder.box.content { return items.count }
-        return 0
-    }
+    var count: Int { self.encoder.box.array?.count ?? 0 }
 
     func next() -> KubeEncoderImpl {
         let index = self.count
@@ -179,7 +178,7 @@ struct KubeUnkeyedEncodingContainer: UnkeyedEncodingContainer {
                                box: self.encoder.box.appendElement())
     }
 
-    mutating func encodeNil() throws { self.next().box.content = .value(.null) }
+    mutating func encodeNil() throws { self.next().box.set(.null) }
 
     mutating func encode<T: Encodable>(_ value: T) throws { try self.next().encodeValue(value) }
 
@@ -198,7 +197,7 @@ struct KubeSingleValueEncodingContainer: SingleValueEncodingContainer {
     let encoder: KubeEncoderImpl
     var codingPath: [any CodingKey] { self.encoder.codingPath }
 
-    mutating func encodeNil() throws { self.encoder.box.content = .value(.null) }
+    mutating func encodeNil() throws { self.encoder.box.set(.null) }
 
     mutating func encode<T: Encodable>(_ value: T) throws { try self.encoder.encodeValue(value) }
 }

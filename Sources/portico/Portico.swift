@@ -10,7 +10,7 @@ struct Portico: ParsableCommand {
             ClusterIP, NodePort and LoadBalancer Services with real packets, real addresses, \
             cluster DNS and a load balancer in front of the nodes.
             """,
-        subcommands: [Up.self, Version.self]
+        subcommands: [Up.self, Check.self, Bench.self, Version.self]
     )
 }
 
