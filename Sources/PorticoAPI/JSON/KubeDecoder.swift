@@ -34,7 +34,7 @@ public struct KubeJSONDecoder: Sendable {
         let state = KubeDecodingState()
         let decoder = KubeDecoderImpl(node: json, parent: nil, key: nil, state: state)
         let value = try decoder.decodeValue(T.self)
-        return DecodedDocument(value: value, unknownFields: state.unknownFields(), duplicateFields: [])
+        return DecodedDocument(value: value, unknownFields: state.unknownFields(inOrderOf: json), duplicateFields: [])
     }
 
     public func decode<T: Decodable & Sendable>(_ type: T.Type, from bytes: [UInt8]) throws -> DecodedDocument<T> {
@@ -82,15 +82,32 @@ final class KubeDecodingState {
         return use
     }
 
-    func unknownFields() -> [String] {
-        var result: [String] = []
+    /// The unknown fields in the order they appear in the document, as Go's decoder meets them.
+    func unknownFields(inOrderOf document: JSON) -> [String] {
+        var unknown: [String] = []
         for use in self.objects where use.used.contains(false) {
             let path = use.decoder.dottedPath
             for (i, key) in use.keys.enumerated() where !use.used[i] {
-                result.append(path.isEmpty ? key : path + "." + key)
+                unknown.append(path.isEmpty ? key : path + "." + key)
             }
         }
-        return result
+        guard unknown.count > 1 else { return unknown }
+        var position: [String: Int] = [:]
+        func walk(_ node: JSON, _ path: [String]) {
+            switch node {
+            case .object(let members):
+                for (key, value) in members {
+                    position[FieldPathRendering.dotted(path + [key])] = position.count
+                    walk(value, path + [key])
+                }
+            case .array(let items):
+                for (i, item) in items.enumerated() { walk(item, path + ["[\(i)]"]) }
+            default:
+                break
+            }
+        }
+        walk(document, [])
+        return unknown.sorted { (position[$0] ?? Int.max) < (position[$1] ?? Int.max) }
     }
 }
 
