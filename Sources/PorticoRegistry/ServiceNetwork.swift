@@ -54,13 +54,6 @@ public struct ServiceNetworkConfig: Sendable, Hashable {
     }
 }
 
-extension String {
-    var trimmingSpaces: String {
-        let trimmed = self.drop(while: { $0 == " " || $0 == "\t" })
-        return String(trimmed.reversed().drop(while: { $0 == " " || $0 == "\t" }).reversed())
-    }
-}
-
 /// The allocators of one cluster: a ClusterIPAllocator per family and one NodePortAllocator.
 public final class ServiceAllocators: Sendable {
     public let config: ServiceNetworkConfig

@@ -68,7 +68,7 @@ struct Check: ParsableCommand {
             switch self.output {
             case "json":
                 let json: JSON = stored.count == 1 ? try stored[0].toJSON() : try KubeList(items: stored).toJSON()
-                print(canonicalKeys(json).serialized(JSONWriteOptions(indent: "    ", escapeHTML: false)))
+                print(json.sortedKeys.serialized(JSONWriteOptions(indent: "    ", escapeHTML: false)))
             case "yaml":
                 let json: JSON = stored.count == 1 ? try stored[0].toJSON() : try KubeList(items: stored).toJSON()
                 print(try YAMLDocuments.yaml(json), terminator: "")
@@ -120,17 +120,6 @@ func kubectlText(_ error: APIError, verb: String, file: String) -> String {
     }
     let reason = error.reason.isZeroValue ? "" : " (\(error.reason.rawValue))"
     return "Error from server\(reason): error when \(verb) \(GoQuote.quote(file)): \(error.message)"
-}
-
-func canonicalKeys(_ json: JSON) -> JSON {
-    switch json {
-    case .object(let members):
-        var sorted = members
-        sorted.sort { $0.key < $1.key }
-        return .object(sorted.mapValues(canonicalKeys))
-    case .array(let items): return .array(items.map(canonicalKeys))
-    default: return json
-    }
 }
 
 func readInput(_ path: String) throws -> String {

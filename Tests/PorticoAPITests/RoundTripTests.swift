@@ -1,17 +1,9 @@
-import OrderedCollections
 import Testing
 
 @testable import PorticoAPI
 
 /// Object keys sorted at every level: kubectl prints keys sorted, the server in field order.
-func canonical(_ json: JSON) -> JSON {
-    switch json {
-    case .object(let members):
-        return .object(OrderedDictionary(uniqueKeysWithValues: members.sorted { $0.key < $1.key }.map { ($0.key, canonical($0.value)) }))
-    case .array(let items): return .array(items.map(canonical))
-    default: return json
-    }
-}
+func canonical(_ json: JSON) -> JSON { json.sortedKeys }
 
 struct RoundTrip<T: Codable & Sendable>: Sendable, CustomTestStringConvertible {
     var name: String

@@ -61,6 +61,19 @@ extension JSON {
         }
     }
 
+    /// The same tree with object keys sorted at every level: the order `kubectl get -o json`
+    /// prints (it re-encodes maps), where the server writes struct field order.
+    public var sortedKeys: JSON {
+        switch self {
+        case .object(let members):
+            var sorted = members.mapValues(\.sortedKeys)
+            sorted.sort { $0.key < $1.key }
+            return .object(sorted)
+        case .array(let items): return .array(items.map(\.sortedKeys))
+        default: return self
+        }
+    }
+
     /// The name Go's encoding/json uses for this kind of value in its error messages.
     public var goTypeName: String {
         switch self {

@@ -120,8 +120,7 @@ public enum Labels {
         /// A Service's selector: every `k=v` must hold. Upstream builds it without validation.
         public init(matchingAll labels: [String: String]) {
             self.requirements = labels.keys.sorted().map { key in
-                (try? Requirement(key: key, op: .equals, values: [labels[key]!]))
-                    ?? Requirement(unchecked: key, op: .equals, values: [labels[key]!])
+                Requirement(unchecked: key, op: .equals, values: [labels[key]!])
             }
             self.matchesNothing = false
         }

@@ -400,11 +400,11 @@ public enum ServiceValidation {
         var errs: [FieldError] = []
         if oldFamilies.count == newFamilies.count {
             for i in oldFamilies.indices where oldFamilies[i] != newFamilies[i] {
-                errs.append(.invalid(path, .namedList(newFamilies), "may not change once set"))
+                errs.append(.invalid(path, .strings(newFamilies), "may not change once set"))
             }
         } else if newFamilies.count < oldFamilies.count {
             if new.spec.clusterIPs.isEmpty {
-                errs.append(.invalid(path, .namedList(newFamilies), "primary ipFamily can not be unset"))
+                errs.append(.invalid(path, .strings(newFamilies), "primary ipFamily can not be unset"))
             }
             if !newFamilies.isEmpty, newFamilies[0] != oldFamilies[0] {
                 errs.append(.invalid(path, .strings(new.spec.clusterIPs), "may not change once set"))
@@ -452,14 +452,9 @@ public enum ServiceValidation {
     }
 }
 
-extension FieldValue {
-    /// A list of a named string type (`[]core.IPFamily`): JSON, `null` when empty.
-    static func namedList(_ values: [String]) -> FieldValue { .strings(values) }
-}
-
 extension String {
     /// Go's strings.TrimSpace for the ASCII whitespace that matters in field values.
-    var trimmingSpaces: String {
+    public var trimmingSpaces: String {
         let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" || $0 == "\u{0B}" || $0 == "\u{0C}" }
         guard let start = self.firstIndex(where: { !isSpace($0) }) else { return "" }
         let end = self.lastIndex(where: { !isSpace($0) })!
