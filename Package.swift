@@ -11,11 +11,13 @@ let package = Package(
         .executable(name: "portico", targets: ["portico"]),
         .library(name: "PorticoAPI", targets: ["PorticoAPI"]),
         .library(name: "PorticoRegistry", targets: ["PorticoRegistry"]),
+        .library(name: "PorticoStore", targets: ["PorticoStore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         .target(
@@ -28,6 +30,10 @@ let package = Package(
             name: "PorticoRegistry",
             dependencies: ["PorticoAPI"]
         ),
+        .target(
+            name: "PorticoStore",
+            dependencies: ["PorticoAPI", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .executableTarget(
             name: "portico",
             dependencies: [
@@ -39,5 +45,6 @@ let package = Package(
         ),
         .testTarget(name: "PorticoAPITests", dependencies: ["PorticoAPI"]),
         .testTarget(name: "PorticoRegistryTests", dependencies: ["PorticoRegistry", "PorticoAPI"]),
+        .testTarget(name: "PorticoStoreTests", dependencies: ["PorticoStore", "PorticoAPI"]),
     ]
 )

@@ -1,0 +1,149 @@
+import PorticoAPI
+import Synchronization
+
+/// The recent history of changes in revision order, and the watchers it feeds: what
+/// kube-apiserver's watch cache does. A watcher starting at revision N gets the kept events
+/// after N and then every new one, with no gap and no repeat, because registration and
+/// publication happen under one lock.
+final class WatchHub: Sendable {
+    struct Filter: Sendable {
+        var resource: String?
+        var namespace: String?
+
+        func matches(_ key: ObjectKey) -> Bool {
+            (self.resource == nil || self.resource == key.resource) && (self.namespace == nil || self.namespace == key.namespace)
+        }
+    }
+
+    final class Watcher: Sendable {
+        let id: Int
+        let filter: Filter
+        let continuation: AsyncThrowingStream<StoreEvent, any Error>.Continuation
+
+        init(id: Int, filter: Filter, continuation: AsyncThrowingStream<StoreEvent, any Error>.Continuation) {
+            self.id = id
+            self.filter = filter
+            self.continuation = continuation
+        }
+    }
+
+    struct State {
+        var ring: [StoreEvent?]
+        var start = 0
+        var count = 0
+        /// The revision of the newest write (0 before the first).
+        var currentRV: Int64 = 0
+        /// Every event with a revision above this is kept (or there is none).
+        var compactedThrough: Int64 = 0
+        var watchers: [Int: Watcher] = [:]
+        var nextID = 0
+
+        mutating func append(_ event: StoreEvent) {
+            let capacity = self.ring.count
+            if self.count == capacity {
+                self.compactedThrough = self.ring[self.start]!.resourceVersion
+                self.ring[self.start] = event
+                self.start = (self.start + 1) % capacity
+            } else {
+                self.ring[(self.start + self.count) % capacity] = event
+                self.count += 1
+            }
+            self.currentRV = max(self.currentRV, event.resourceVersion)
+        }
+
+        func events(after rv: Int64) -> [StoreEvent] {
+            var result: [StoreEvent] = []
+            for i in 0..<self.count {
+                let event = self.ring[(self.start + i) % self.ring.count]!
+                if event.resourceVersion > rv { result.append(event) }
+            }
+            return result
+        }
+    }
+
+    let state: Mutex<State>
+    /// Events a watcher may have waiting before it is dropped as too slow.
+    let watcherBuffer: Int
+
+    init(capacity: Int, watcherBuffer: Int = 100_000) {
+        self.state = Mutex(State(ring: Array(repeating: nil, count: max(1, capacity))))
+        self.watcherBuffer = watcherBuffer
+    }
+
+    /// Fills the history from storage at start.
+    func load(_ events: [StoreEvent], currentRV: Int64, compactedThrough: Int64) {
+        self.state.withLock { state in
+            for event in events { state.append(event) }
+            state.currentRV = max(state.currentRV, currentRV)
+            state.compactedThrough = max(state.compactedThrough, compactedThrough)
+        }
+    }
+
+    var currentRV: Int64 { self.state.withLock { $0.currentRV } }
+    var oldestKeptRV: Int64 { self.state.withLock { $0.compactedThrough + 1 } }
+
+    /// Called by the single writer after each commit, in revision order.
+    func publish(_ events: [StoreEvent]) {
+        // A stream's termination handler takes the lock, so streams are finished after it is released.
+        let tooSlow: [Watcher] = self.state.withLock { state in
+            var dropped: [Watcher] = []
+            for event in events {
+                state.append(event)
+                for watcher in state.watchers.values where watcher.filter.matches(event.key) {
+                    if case .dropped = watcher.continuation.yield(event) {
+                        dropped.append(watcher)
+                        state.watchers[watcher.id] = nil
+                    }
+                }
+            }
+            return dropped
+        }
+        for watcher in tooSlow { watcher.continuation.finish(throwing: StoreError.watcherTooSlow) }
+    }
+
+    /// A stream of the changes after `rv` that match the filter; throws `expired` when they
+    /// are no longer all kept.
+    func watch(_ filter: Filter, after rv: Int64) throws(StoreError) -> AsyncThrowingStream<StoreEvent, any Error> {
+        let (stream, continuation) = AsyncThrowingStream<StoreEvent, any Error>.makeStream(
+            bufferingPolicy: .bufferingOldest(self.watcherBuffer))
+        let result: Result<Void, StoreError> = self.state.withLock { state in
+            if rv < state.compactedThrough {
+                return .failure(StoreError.expired(requested: rv, oldest: state.compactedThrough + 1))
+            }
+            for event in state.events(after: rv) where filter.matches(event.key) {
+                continuation.yield(event)
+            }
+            let id = state.nextID
+            state.nextID += 1
+            state.watchers[id] = Watcher(id: id, filter: filter, continuation: continuation)
+            continuation.onTermination = { [weak self] _ in
+                self?.state.withLock { $0.watchers[id] = nil }
+            }
+            return .success(())
+        }
+        try result.get()
+        return stream
+    }
+
+    /// The kept events after `rv` (for serving a list as of an older revision).
+    func events(after rv: Int64) throws(StoreError) -> [StoreEvent] {
+        let result: Result<[StoreEvent], StoreError> = self.state.withLock { state in
+            if rv < state.compactedThrough {
+                return .failure(StoreError.expired(requested: rv, oldest: state.compactedThrough + 1))
+            }
+            return .success(state.events(after: rv))
+        }
+        return try result.get()
+    }
+
+    var watcherCount: Int { self.state.withLock { $0.watchers.count } }
+
+    /// Ends every watch (server shutdown).
+    func finishAll() {
+        let all = self.state.withLock { state in
+            defer { state.watchers = [:] }
+            return Array(state.watchers.values)
+        }
+        for watcher in all { watcher.continuation.finish() }
+    }
+}
