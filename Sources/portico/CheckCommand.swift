@@ -1,4 +1,5 @@
 import ArgumentParser
+import PorticoServer
 import PorticoAPI
 import PorticoRegistry
 

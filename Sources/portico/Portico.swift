@@ -2,7 +2,7 @@ import ArgumentParser
 import PorticoAPI
 
 @main
-struct Portico: ParsableCommand {
+struct Portico: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "portico",
         abstract: "Kubernetes Service networking on one Linux machine.",
@@ -10,7 +10,7 @@ struct Portico: ParsableCommand {
             ClusterIP, NodePort and LoadBalancer Services with real packets, real addresses, \
             cluster DNS and a load balancer in front of the nodes.
             """,
-        subcommands: [Up.self, Check.self, Bench.self, Version.self]
+        subcommands: [Up.self, Server.self, Check.self, Bench.self, Version.self]
     )
 }
 

@@ -30,6 +30,11 @@ public struct DecodedDocument<T: Sendable>: Sendable {
 public struct KubeJSONDecoder: Sendable {
     public init() {}
 
+    /// Go's zero value of a type: the type decoded from `null`.
+    public static func zeroValue<T: Decodable>(of type: T.Type) throws -> T {
+        try KubeDecoderImpl(node: .null, parent: nil, key: nil, state: KubeDecodingState()).decodeValue(T.self)
+    }
+
     public func decode<T: Decodable & Sendable>(_ type: T.Type, from json: JSON) throws -> DecodedDocument<T> {
         let state = KubeDecodingState()
         let decoder = KubeDecoderImpl(node: json, parent: nil, key: nil, state: state)

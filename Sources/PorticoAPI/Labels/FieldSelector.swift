@@ -7,6 +7,12 @@ public enum Fields {
         public var value: String
         public var negated: Bool
 
+        public init(field: String, value: String, negated: Bool) {
+            self.field = field
+            self.value = value
+            self.negated = negated
+        }
+
         public var description: String {
             field + (negated ? "!=" : "=") + Fields.escape(value)
         }

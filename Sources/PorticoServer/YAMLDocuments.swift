@@ -4,12 +4,12 @@ import Yams
 
 /// Manifests as kubectl reads them: YAML (one or more `---` documents) or JSON, turned into
 /// Portico's JSON tree; and objects written back as YAML, with keys sorted as `kubectl get -o yaml` does.
-enum YAMLDocuments {
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
+public enum YAMLDocuments {
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
     }
 
-    static func parse(_ text: String) throws -> [JSON] {
+    public static func parse(_ text: String) throws -> [JSON] {
         let trimmed = text.drop(while: { $0 == " " || $0 == "\n" || $0 == "\t" || $0 == "\r" })
         if trimmed.first == "{" || trimmed.first == "[" {
             let json = try JSON.parse(text)
@@ -60,7 +60,7 @@ enum YAMLDocuments {
     }
 
     /// YAML text of `json`, keys sorted.
-    static func yaml(_ json: JSON) throws -> String {
+    public static func yaml(_ json: JSON) throws -> String {
         try Yams.serialize(node: self.node(json), indent: 2, width: -1, allowUnicode: true)
     }
 

@@ -1,0 +1,298 @@
+import Foundation
+import Hummingbird
+import HTTPTypes
+import HummingbirdTLS
+import Logging
+import NIOCore
+import NIOSSL
+import PorticoAPI
+import PorticoRegistry
+import PorticoStore
+import ServiceLifecycle
+
+/// `portico server`: kube-apiserver for Portico's resources, over HTTPS, backed by the store.
+public struct APIServerConfiguration: Sendable {
+    public var dataDirectory: String
+    /// Addresses to listen on (each gets its own listener): 127.0.0.1 and the lab's host address.
+    public var bindAddresses: [String] = ["127.0.0.1"]
+    public var securePort: Int = 6443
+    /// The address other components use to reach the server (the `kubernetes` Service's endpoint).
+    public var advertiseAddress: String = "127.0.0.1"
+    public var serviceNetwork: ServiceNetworkConfig = .lab
+    /// Plain HTTP, only on 127.0.0.1 and only when asked for.
+    public var insecurePort: Int? = nil
+    public var historyLimit: Int = 10_000
+
+    public init(dataDirectory: String) {
+        self.dataDirectory = dataDirectory
+    }
+
+    /// `/var/lib/portico` for root, else `~/.local/share/portico`.
+    public static var defaultDataDirectory: String {
+        if getuid() == 0 { return "/var/lib/portico" }
+        return (ProcessInfo.processInfo.environment["HOME"] ?? "/tmp") + "/.local/share/portico"
+    }
+}
+
+public final class APIServer: Sendable {
+    public let configuration: APIServerConfiguration
+    let store: Store
+    let context: ServerContext
+    let handler: APIHandler
+    let registry: ServiceRegistry
+    let pki: ClusterPKI
+    public let adminToken: String
+    let logger: Logger
+
+    public var kubeconfigPath: String { self.configuration.dataDirectory + "/admin.kubeconfig" }
+
+    /// Opens the data directory (store, PKI, tokens), rebuilds the allocators from the stored
+    /// Services and makes sure the built-in namespaces and the `kubernetes` Service exist.
+    public init(configuration: APIServerConfiguration, logger: Logger = Logger(label: "portico-server")) async throws {
+        self.configuration = configuration
+        self.logger = logger
+        let dir = configuration.dataDirectory
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        self.store = try Store(path: dir + "/portico.db", historyLimit: configuration.historyLimit)
+        self.pki = try ClusterPKI.loadOrCreate(
+            directory: dir + "/pki",
+            serverNames: ClusterPKI.serverNames(addresses: Array(Set(configuration.bindAddresses + [configuration.advertiseAddress,
+                                                                                                 configuration.serviceNetwork.kubernetesServiceIP.description]))
+                .sorted()))
+        let (authenticator, adminToken) = try TokenAuthenticator.loadOrCreate(directory: dir)
+        self.adminToken = adminToken
+        let allocators = try ServiceAllocators(configuration.serviceNetwork)
+        self.registry = ServiceRegistry(allocators: allocators)
+        self.context = ServerContext(store: self.store, logger: logger)
+        let resources = Catalog.resources(context: self.context, registry: self.registry)
+        self.context.register(resources)
+        self.handler = APIHandler(context: self.context, resources: resources, authenticator: authenticator,
+                                  serverAddress: "\(configuration.advertiseAddress):\(configuration.securePort)")
+        try await self.bootstrap()
+        try self.writeKubeconfig()
+    }
+
+    /// Calls the API in-process (tests, and `portico` commands that run beside the server).
+    public func handle(_ request: APIRequest) async -> APIResponse {
+        var request = request
+        if request.header("authorization") == nil { request.headers["authorization"] = "Bearer \(self.adminToken)" }
+        return await self.handler.handle(request)
+    }
+
+    // MARK: start-up
+
+    func bootstrap() async throws {
+        let (stored, _) = try await self.store.list(resource: "services")
+        let services = try stored.map { try KubeJSONDecoder().decode(PorticoAPI.Service.self, from: $0.object).value }
+        let findings = self.registry.allocators.rebuild(from: services)
+        for finding in findings {
+            self.logger.warning("allocation repair", metadata: ["finding": "\(finding)"])
+            try? await self.recordEvent(namespace: finding.namespace, kind: "Service", name: finding.name, type: Event.warning,
+                                        reason: finding.reason, message: finding.message)
+        }
+        for name in ["default", "kube-system", "kube-public", "kube-node-lease"] {
+            if try await self.store.get(ObjectKey(resource: "namespaces", name: name)) == nil {
+                _ = try await self.systemRequest("POST", "/api/v1/namespaces", ["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": .string(name)]])
+            }
+        }
+        try await self.syncKubernetesService()
+    }
+
+    /// The `default/kubernetes` Service (first address of the service CIDR, port 443) and its
+    /// endpoints at the advertised address, kept as the server is configured.
+    func syncKubernetesService() async throws {
+        let ip = self.configuration.serviceNetwork.kubernetesServiceIP.description
+        let port = Int64(self.configuration.securePort)
+        let labels: JSON = ["component": "apiserver", "provider": "kubernetes"]
+        let existing = try await self.store.get(ObjectKey(resource: "services", namespace: "default", name: "kubernetes"))
+        let wantedPorts: JSON = [["name": "https", "port": 443, "protocol": "TCP", "targetPort": .integer(port)]]
+        if existing == nil || existing!.object["spec"]?["ports"] != wantedPorts {
+            if existing != nil {
+                _ = try await self.systemRequest("DELETE", "/api/v1/namespaces/default/services/kubernetes", nil)
+            }
+            _ = try await self.systemRequest("POST", "/api/v1/namespaces/default/services", [
+                "apiVersion": "v1", "kind": "Service", "metadata": ["name": "kubernetes", "namespace": "default", "labels": labels],
+                "spec": ["type": "ClusterIP", "clusterIP": .string(ip), "ports": wantedPorts, "sessionAffinity": "None"],
+            ])
+        }
+        let address = self.configuration.advertiseAddress
+        let endpoints: JSON = [
+            "apiVersion": "v1", "kind": "Endpoints",
+            "metadata": ["name": "kubernetes", "namespace": "default", "labels": ["endpointslice.kubernetes.io/skip-mirror": "true"]],
+            "subsets": [["addresses": [["ip": .string(address)]], "ports": [["name": "https", "port": .integer(port), "protocol": "TCP"]]]],
+        ]
+        _ = try await self.systemRequest("PUT", "/api/v1/namespaces/default/endpoints/kubernetes", endpoints)
+        let family = IPAddress(address)?.family == .ipv6 ? "IPv6" : "IPv4"
+        let slice: JSON = [
+            "apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+            "metadata": ["name": "kubernetes", "namespace": "default", "labels": ["kubernetes.io/service-name": "kubernetes"]],
+            "addressType": .string(family),
+            "endpoints": [["addresses": [.string(address)], "conditions": ["ready": true]]],
+            "ports": [["name": "https", "port": .integer(port), "protocol": "TCP"]],
+        ]
+        let sliceExists = try await self.store.get(ObjectKey(resource: "endpointslices.discovery.k8s.io", namespace: "default", name: "kubernetes")) != nil
+        if sliceExists {
+            _ = try await self.systemRequest("PUT", "/apis/discovery.k8s.io/v1/namespaces/default/endpointslices/kubernetes", slice)
+        } else {
+            _ = try await self.systemRequest("POST", "/apis/discovery.k8s.io/v1/namespaces/default/endpointslices", slice)
+        }
+    }
+
+    /// A write the server makes itself; a failure is an error of the server.
+    @discardableResult
+    func systemRequest(_ method: String, _ path: String, _ body: JSON?) async throws -> JSON {
+        let response = await self.handle(APIRequest(method: method, path: path, headers: ["user-agent": "portico-server"],
+                                                    body: body?.serializedBytes() ?? []))
+        guard response.status < 300 else {
+            throw APIError.internalError("\(method) \(path): \(response.bodyJSON?["message"]?.stringValue ?? "status \(response.status)")")
+        }
+        return response.bodyJSON ?? .null
+    }
+
+    func recordEvent(namespace: String, kind: String, name: String, type: String, reason: String, message: String) async throws {
+        let now = Time.now()
+        var event = Event(metadata: ObjectMeta(name: "\(name).\(String(UInt64(now.secondsSinceEpoch) * 1000 + UInt64.random(in: 0..<1000), radix: 16))",
+                                               namespace: namespace),
+                          involvedObject: ObjectReference(kind: kind, namespace: namespace, name: name, apiVersion: "v1"),
+                          reason: reason, message: message, type: type)
+        event.source = EventSource(component: "portico-server")
+        event.firstTimestamp = now
+        event.lastTimestamp = now
+        event.count = 1
+        try await self.systemRequest("POST", "/api/v1/namespaces/\(namespace)/events", try event.toJSON())
+    }
+
+    func writeKubeconfig() throws {
+        let server = "https://\(self.configuration.bindAddresses.first ?? "127.0.0.1"):\(self.configuration.securePort)"
+        let text = Self.kubeconfig(server: server, caPEM: self.pki.caCertificatePEM, user: "portico-admin", token: self.adminToken)
+        guard FileManager.default.createFile(atPath: self.kubeconfigPath, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
+        else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: self.kubeconfigPath]) }
+    }
+
+    public static func kubeconfig(server: String, caPEM: String, user: String, token: String) -> String {
+        """
+        apiVersion: v1
+        kind: Config
+        clusters:
+        - cluster:
+            certificate-authority-data: \(Data(caPEM.utf8).base64EncodedString())
+            server: \(server)
+          name: portico
+        contexts:
+        - context:
+            cluster: portico
+            user: \(user)
+          name: portico
+        current-context: portico
+        preferences: {}
+        users:
+        - name: \(user)
+          user:
+            token: \(token)
+
+        """
+    }
+
+    // MARK: serving
+
+    /// The HTTPS listeners (and the opt-in plain one), the controllers, and the store's watches,
+    /// run until a graceful shutdown.
+    public func services() throws -> [any ServiceLifecycle.Service] {
+        let tls = TLSConfiguration.makeServerConfiguration(
+            certificateChain: [.certificate(try NIOSSLCertificate(bytes: Array(self.pki.serverCertificatePEM.utf8), format: .pem))],
+            privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(self.pki.serverKeyPEM.utf8), format: .pem)))
+        let responder = HTTPAdapter(handler: self.handler)
+        var services: [any ServiceLifecycle.Service] = [ServerControllers(context: self.context)]
+        for address in self.configuration.bindAddresses {
+            services.append(Application(
+                responder: responder, server: try .tls(.http1(), tlsConfiguration: tls),
+                configuration: ApplicationConfiguration(address: .hostname(address, port: self.configuration.securePort),
+                                                        serverName: nil),
+                logger: self.logger))
+        }
+        if let port = self.configuration.insecurePort {
+            services.append(Application(
+                responder: responder,
+                configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: port), serverName: nil),
+                logger: self.logger))
+        }
+        services.append(StoreCloser(store: self.store))
+        return services
+    }
+
+    public func run() async throws {
+        let group = ServiceGroup(configuration: .init(
+            services: try self.services(), gracefulShutdownSignals: [.sigterm, .sigint], logger: self.logger))
+        try await group.run()
+    }
+}
+
+/// Ends the open watches when the server shuts down, so the listeners can drain.
+struct StoreCloser: ServiceLifecycle.Service {
+    let store: Store
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        self.store.closeWatches()
+    }
+}
+
+/// Hummingbird's request and response, turned into Portico's and back.
+struct HTTPAdapter: HTTPResponder {
+    typealias Context = BasicRequestContext
+    let handler: APIHandler
+
+    static let maxBodySize = 3 * 1024 * 1024
+
+    func respond(to request: Request, context: BasicRequestContext) async throws -> Response {
+        var headers: [String: String] = [:]
+        for field in request.headers {
+            let name = field.name.canonicalName
+            headers[name] = headers[name].map { $0 + "," + field.value } ?? field.value
+        }
+        var query: [String: String] = [:]
+        for (key, value) in request.uri.queryParameters {
+            query[URLDecoding.decode(String(key))] = URLDecoding.decode(String(value))
+        }
+        let body: [UInt8]
+        do {
+            var buffer = try await request.body.collect(upTo: Self.maxBodySize)
+            body = buffer.readBytes(length: buffer.readableBytes) ?? []
+        } catch {
+            let status = Status(message: "the request body is too large: the limit is \(Self.maxBodySize) bytes",
+                                reason: .requestEntityTooLarge, code: 413)
+            return Self.response(.json(413, (try? status.toJSON()) ?? [:]))
+        }
+        let apiRequest = APIRequest(method: request.method.rawValue, path: URLDecoding.decode(request.uri.path), query: query,
+                                    headers: headers, body: body)
+        return Self.response(await self.handler.handle(apiRequest))
+    }
+
+    static func response(_ response: APIResponse) -> Response {
+        var fields = HTTPFields()
+        for (name, value) in response.headers {
+            if let field = HTTPField.Name(name) { fields.append(HTTPField(name: field, value: value)) }
+        }
+        switch response.body {
+        case .bytes(let bytes):
+            return Response(status: .init(code: response.status), headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+        case .stream(let produce):
+            return Response(status: .init(code: response.status), headers: fields, body: ResponseBody { writer in
+                let (chunks, continuation) = AsyncStream<[UInt8]>.makeStream(bufferingPolicy: .bufferingOldest(10_000))
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask {
+                        defer { continuation.finish() }
+                        try await produce { bytes in
+                            if case .dropped = continuation.yield(bytes) { throw CancellationError() }
+                        }
+                    }
+                    for await chunk in chunks {
+                        try await writer.write(ByteBuffer(bytes: chunk))
+                    }
+                    group.cancelAll()
+                }
+                try await writer.finish(nil)
+            })
+        }
+    }
+}

@@ -1,0 +1,126 @@
+import PorticoAPI
+
+/// `metadata.managedFields`: which manager set which fields, kept on every write as
+/// kube-apiserver keeps it. An Update (create, PUT, and the non-apply patches) gives its
+/// manager the fields it changed and takes them from the others; server-side apply is in
+/// `ServerSideApply`.
+enum ManagedFields {
+    /// The field manager of a request: `?fieldManager=`, else the user agent's program name
+    /// (`kubectl-client-side-apply`, `kubectl-edit`), as upstream derives it.
+    static func manager(_ request: APIRequest) -> String {
+        if let given = request.query["fieldManager"], !given.isEmpty { return given }
+        guard let agent = request.header("user-agent"), !agent.isEmpty else { return "unknown" }
+        let program = agent.split(separator: "/").first.map(String.init) ?? agent
+        return String(program.prefix(128))
+    }
+
+    static func now() -> Time { Time.now() }
+
+    /// Records an Update by `manager` that turned `old` (nil on create) into `object`.
+    static func recordUpdate<Object: KubeObject>(_ object: inout Object, old: Object? = nil, manager: String, apiVersion: String,
+                                                 subresource: String) {
+        let schema = MergeSchema.forKind(Object.kind)
+        guard let newJSON = try? object.toJSON() else { return }
+        // The fields of the part this request may write: status for /status, the rest otherwise.
+        let scope: (FieldSet) -> FieldSet = { set in
+            var scoped = set
+            if subresource == "status" {
+                scoped.children = scoped.children.filter { $0.key == .field("status") }
+            } else {
+                scoped.children[.field("status")] = nil
+            }
+            return scoped
+        }
+        let newFields = scope(FieldSet.of(newJSON, schema: schema))
+        // What a client sends in managedFields is not taken: the server keeps the record.
+        var entries = old?.metadata.managedFields ?? []
+        let changed: FieldSet
+        if let old, let oldJSON = try? old.toJSON() {
+            let oldFields = scope(FieldSet.of(oldJSON, schema: schema))
+            changed = self.changedFields(old: oldJSON, new: newJSON, oldFields: oldFields, newFields: newFields, schema: schema)
+            // Fields that are gone are no one's any more.
+            let removed = oldFields.subtracting(newFields)
+            entries = entries.map { entry in
+                var e = entry
+                guard let v1 = e.fieldsV1 else { return e }
+                let owned = FieldSet.topLevel(v1).subtracting(removed)
+                e.fieldsV1 = owned.fieldsV1
+                return e
+            }
+        } else {
+            changed = newFields
+        }
+        // The changed fields now belong to this manager alone.
+        var updated: [ManagedFieldsEntry] = []
+        var mine = FieldSet()
+        for entry in entries {
+            let isMine = entry.manager == manager && entry.operation == "Update" && entry.subresource == subresource
+                && entry.apiVersion == apiVersion
+            let owned = entry.fieldsV1.map(FieldSet.topLevel) ?? FieldSet()
+            if isMine {
+                mine = owned
+                continue
+            }
+            var e = entry
+            let remaining = owned.subtracting(changed)
+            if remaining.isEmpty { continue }
+            e.fieldsV1 = remaining.fieldsV1
+            updated.append(e)
+        }
+        mine = mine.union(changed)
+        if !mine.isEmpty {
+            updated.append(ManagedFieldsEntry(manager: manager, operation: "Update", apiVersion: apiVersion, time: self.now(),
+                                              fieldsType: "FieldsV1", fieldsV1: mine.fieldsV1, subresource: subresource))
+        }
+        object.metadata.managedFields = updated
+    }
+
+    /// The leaf fields whose value differs between two versions of an object.
+    static func changedFields(old: JSON, new: JSON, oldFields: FieldSet, newFields: FieldSet, schema: MergeSchema) -> FieldSet {
+        let added = newFields.subtracting(oldFields)
+        var changed = added
+        // Fields present in both whose value changed.
+        let both = newFields.intersection(oldFields)
+        for path in both.leafPaths() where FieldSet.value(at: path, in: old, schema: schema) != FieldSet.value(at: path, in: new, schema: schema) {
+            changed = changed.union(FieldSet.single(path))
+        }
+        return changed
+    }
+}
+
+extension FieldSet {
+    /// Every member path (a path is a list of elements).
+    func leafPaths(prefix: [Element] = []) -> [[Element]] {
+        var result: [[Element]] = []
+        if self.isMember, self.children.isEmpty { result.append(prefix) }
+        for (element, child) in self.children { result += child.leafPaths(prefix: prefix + [element]) }
+        return result
+    }
+
+    static func single(_ path: [Element]) -> FieldSet {
+        guard let first = path.first else { return FieldSet(isMember: true) }
+        var child = single(Array(path.dropFirst()))
+        child.isMember = true
+        return FieldSet(children: [first: child], isMember: false)
+    }
+
+    /// The value at a field path in an object.
+    static func value(at path: [Element], in json: JSON, schema: MergeSchema) -> JSON? {
+        var current: JSON? = json
+        var names: [String] = []
+        for element in path {
+            guard let node = current else { return nil }
+            switch element {
+            case .field(let name):
+                current = node[name]
+                names.append(name)
+            case .key(let key):
+                let keys = key.objectValue ?? [:]
+                current = node.arrayValue?.first { item in keys.allSatisfy { item[$0.key] == $0.value } }
+            case .value(let v):
+                current = node.arrayValue?.contains(v) == true ? v : nil
+            }
+        }
+        return current
+    }
+}

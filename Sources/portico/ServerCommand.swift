@@ -1,0 +1,61 @@
+import ArgumentParser
+import Logging
+import PorticoAPI
+import PorticoRegistry
+import PorticoServer
+
+/// `portico server`: the Kubernetes API server of a Portico cluster.
+struct Server: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the Kubernetes API server (HTTPS, kubectl-compatible) backed by the embedded store.")
+
+    @Option(help: "Where the store, the cluster CA, tokens and the admin kubeconfig live.")
+    var dataDir: String = APIServerConfiguration.defaultDataDirectory
+
+    @Option(name: .customLong("bind-address"), help: "An address to listen on (repeat for several).")
+    var bindAddresses: [String] = ["127.0.0.1"]
+
+    @Option(help: "The HTTPS port.")
+    var securePort: Int = 6443
+
+    @Option(help: "The address the cluster reaches the server at (the kubernetes Service's endpoint).")
+    var advertiseAddress: String?
+
+    @Option(name: .customLong("service-cluster-ip-range"), help: "One or two service CIDRs (one per IP family), comma-separated.")
+    var serviceClusterIPRange: String = "10.96.0.0/12"
+
+    @Option(name: .customLong("service-node-port-range"), help: "The node port range.")
+    var serviceNodePortRange: String = "30000-32767"
+
+    @Option(help: "Also serve plain HTTP on 127.0.0.1 at this port (off unless given).")
+    var insecurePort: Int?
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String = "info"
+
+    func validate() throws {
+        for address in self.bindAddresses where IPAddress(address) == nil {
+            throw ValidationError("--bind-address \(GoQuote.quote(address)) is not an IP address")
+        }
+    }
+
+    func run() async throws {
+        var logger = Logger(label: "portico-server")
+        logger.logLevel = Logger.Level(rawValue: self.logLevel) ?? .info
+        var configuration = APIServerConfiguration(dataDirectory: self.dataDir)
+        configuration.bindAddresses = self.bindAddresses
+        configuration.securePort = self.securePort
+        configuration.advertiseAddress = self.advertiseAddress ?? self.bindAddresses[0]
+        configuration.insecurePort = self.insecurePort
+        do {
+            configuration.serviceNetwork = try ServiceNetworkConfig(serviceCIDRs: self.serviceClusterIPRange,
+                                                                    nodePortRange: self.serviceNodePortRange)
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        let server = try await APIServer(configuration: configuration, logger: logger)
+        print("portico server: serving https://\(self.bindAddresses.joined(separator: ",")):\(self.securePort)")
+        print("export KUBECONFIG=\(server.kubeconfigPath)")
+        try await server.run()
+    }
+}
