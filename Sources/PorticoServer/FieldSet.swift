@@ -40,19 +40,21 @@ struct FieldSet: Sendable, Hashable {
     var isEmpty: Bool { !self.isMember && self.children.values.allSatisfy(\.isEmpty) }
 
     /// The fields an object sets, per the kind's list rules. Server-owned metadata is left out.
-    static func of(_ object: JSON, schema: MergeSchema, ignoring: Set<String> = FieldSet.ignoredTopLevel) -> FieldSet {
+    /// With `containers`, maps, structs and lists are members too (what an Update compares);
+    /// without, only leaves and list elements are (what an applied configuration owns).
+    static func of(_ object: JSON, schema: MergeSchema, containers: Bool = true) -> FieldSet {
         var set = FieldSet()
         guard case .object(let members) = object else { return set }
-        for (name, value) in members where !ignoring.contains(name) {
+        for (name, value) in members where !FieldSet.ignoredTopLevel.contains(name) {
             if name == "metadata", case .object(let meta) = value {
-                var metaSet = FieldSet()
+                var metaSet = FieldSet(isMember: containers)
                 for (field, v) in meta where !FieldSet.ignoredMetadata.contains(field) {
-                    metaSet.children[.field(field)] = Self.build(v, path: ["metadata", field], schema: schema)
+                    metaSet.children[.field(field)] = Self.build(v, path: ["metadata", field], schema: schema, containers: containers)
                 }
-                if !metaSet.children.isEmpty { set.children[.field("metadata")] = metaSet }
+                set.children[.field("metadata")] = metaSet
                 continue
             }
-            set.children[.field(name)] = Self.build(value, path: [name], schema: schema)
+            set.children[.field(name)] = Self.build(value, path: [name], schema: schema, containers: containers)
         }
         return set
     }
@@ -63,21 +65,25 @@ struct FieldSet: Sendable, Hashable {
         "deletionGracePeriodSeconds", "managedFields", "selfLink", "generateName",
     ]
 
-    static func build(_ value: JSON, path: [String], schema: MergeSchema) -> FieldSet {
+    static func build(_ value: JSON, path: [String], schema: MergeSchema, containers: Bool, isElement: Bool = false) -> FieldSet {
         var set = FieldSet()
         set.isMember = true
         switch value {
         case .object(let members):
-            if schema.atomicMaps.contains(String.schemaPath(path)) { return set }
-            for (name, v) in members { set.children[.field(name)] = Self.build(v, path: path + [name], schema: schema) }
+            if !isElement && schema.atomicMaps.contains(String.schemaPath(path)) { return set }
+            set.isMember = containers || isElement
+            for (name, v) in members {
+                set.children[.field(name)] = Self.build(v, path: path + [name], schema: schema, containers: containers)
+            }
         case .array(let items):
-            guard let rule = schema.list(String.schemaPath(path)) else { return set }
+            guard let rule = schema.list(String.schemaPath(path)), rule.isSet || !rule.mapKeys.isEmpty else { return set }
+            set.isMember = containers
             if rule.isSet {
                 for item in items { set.children[.value(item)] = FieldSet(children: [:], isMember: true) }
-            } else if !rule.mapKeys.isEmpty {
+            } else {
                 for item in items {
-                    guard let key = Self.keyOf(item, rule.mapKeys) else { continue }
-                    set.children[.key(key)] = Self.build(item, path: path, schema: schema)
+                    guard let key = Self.keyOf(item, rule) else { continue }
+                    set.children[.key(key)] = Self.build(item, path: path, schema: schema, containers: containers, isElement: true)
                 }
             }
         default:
@@ -86,12 +92,13 @@ struct FieldSet: Sendable, Hashable {
         return set
     }
 
-    /// `{"port":80,"protocol":"TCP"}`: the map keys of a list element, in key order.
-    static func keyOf(_ item: JSON, _ keys: [String]) -> JSON? {
+    /// `{"port":80,"protocol":"TCP"}`: the map keys of a list element, in key order, with the
+    /// defaults of missing keys filled in.
+    static func keyOf(_ item: JSON, _ rule: MergeSchema.ListRule) -> JSON? {
         guard case .object(let members) = item else { return nil }
         var key = OrderedDictionary<String, JSON>()
-        for name in keys.sorted() {
-            if let v = members[name] { key[name] = v }
+        for name in rule.mapKeys.sorted() {
+            if let v = members[name] ?? rule.keyDefaults[name] { key[name] = v }
         }
         return key.isEmpty ? nil : .object(key)
     }

@@ -32,8 +32,12 @@ enum ManagedFields {
             return scoped
         }
         let newFields = scope(FieldSet.of(newJSON, schema: schema))
-        // What a client sends in managedFields is not taken: the server keeps the record.
+        // A client may rewrite managedFields (kubectl does, to move client-side apply to
+        // server-side apply); otherwise the stored record carries on.
         var entries = old?.metadata.managedFields ?? []
+        if !object.metadata.managedFields.isEmpty, object.metadata.managedFields != entries {
+            entries = object.metadata.managedFields
+        }
         let changed: FieldSet
         if let old, let oldJSON = try? old.toJSON() {
             let oldFields = scope(FieldSet.of(oldJSON, schema: schema))
@@ -47,6 +51,11 @@ enum ManagedFields {
                 e.fieldsV1 = owned.fieldsV1
                 return e
             }
+        } else if let zero = try? KubeJSONDecoder.zeroValue(of: Object.self).toJSON() {
+            // On create, what differs from the empty object: fields every object has (spec,
+            // a list Go always writes) are not owned, only what is set inside them.
+            changed = self.changedFields(old: zero, new: newJSON, oldFields: scope(FieldSet.of(zero, schema: schema)),
+                                         newFields: newFields, schema: schema)
         } else {
             changed = newFields
         }
@@ -81,7 +90,9 @@ enum ManagedFields {
         var changed = added
         // Fields present in both whose value changed.
         let both = newFields.intersection(oldFields)
-        for path in both.leafPaths() where FieldSet.value(at: path, in: old, schema: schema) != FieldSet.value(at: path, in: new, schema: schema) {
+        for path in both.leafPaths()
+        where FieldSet.isValue(at: path, in: new, schema: schema)
+            && FieldSet.value(at: path, in: old, schema: schema) != FieldSet.value(at: path, in: new, schema: schema) {
             changed = changed.union(FieldSet.single(path))
         }
         return changed
@@ -97,11 +108,32 @@ extension FieldSet {
         return result
     }
 
+    /// A set holding only the field at `path` (its parents are not members).
     static func single(_ path: [Element]) -> FieldSet {
         guard let first = path.first else { return FieldSet(isMember: true) }
-        var child = single(Array(path.dropFirst()))
-        child.isMember = true
-        return FieldSet(children: [first: child], isMember: false)
+        return FieldSet(children: [first: single(Array(path.dropFirst()))], isMember: false)
+    }
+
+    /// Whether the path ends at a value compared whole (a scalar, an atomic list or map),
+    /// rather than at a container whose members are compared one by one.
+    static func isValue(at path: [Element], in json: JSON, schema: MergeSchema) -> Bool {
+        guard let value = self.value(at: path, in: json, schema: schema) else { return true }
+        var names: [String] = []
+        for element in path { if case .field(let name) = element { names.append(name) } }
+        switch value {
+        case .object: return schema.atomicMaps.contains(String.schemaPath(names))
+        case .array:
+            guard let rule = schema.list(String.schemaPath(names)) else { return true }
+            return !(rule.isSet || !rule.mapKeys.isEmpty)
+        default: return true
+        }
+    }
+
+    /// Whether a list element is the one `key` names (missing keys take their defaults).
+    static func item(_ item: JSON, hasKey key: JSON, rule: MergeSchema.ListRule?) -> Bool {
+        if let rule { return FieldSet.keyOf(item, rule) == key }
+        let keys = key.objectValue ?? [:]
+        return keys.allSatisfy { item[$0.key] == $0.value }
     }
 
     /// The value at a field path in an object.
@@ -115,8 +147,8 @@ extension FieldSet {
                 current = node[name]
                 names.append(name)
             case .key(let key):
-                let keys = key.objectValue ?? [:]
-                current = node.arrayValue?.first { item in keys.allSatisfy { item[$0.key] == $0.value } }
+                let rule = schema.list(String.schemaPath(names))
+                current = node.arrayValue?.first { item in FieldSet.item(item, hasKey: key, rule: rule) }
             case .value(let v):
                 current = node.arrayValue?.contains(v) == true ? v : nil
             }

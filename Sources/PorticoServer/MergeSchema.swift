@@ -12,6 +12,9 @@ struct MergeSchema: Sendable {
         /// Server-side apply: `listType=map` keys (empty: atomic, unless `set`).
         var mapKeys: [String] = []
         var isSet = false
+        /// Values a missing map key takes (a port's protocol defaults to TCP), so that an
+        /// applied element without it still finds its live element.
+        var keyDefaults: [String: JSON] = [:]
     }
 
     /// Keyed by the path with list indices left out: `spec.ports`, `spec.template.spec.containers`.
@@ -40,7 +43,9 @@ struct MergeSchema: Sendable {
         ]
         for container in ["containers", "initContainers", "ephemeralContainers"] {
             let c = p + container + "."
-            rules[c + "ports"] = keyed("containerPort", ["containerPort", "protocol"])
+            var ports = keyed("containerPort", ["containerPort", "protocol"])
+            ports.keyDefaults = ["protocol": "TCP"]
+            rules[c + "ports"] = ports
             rules[c + "env"] = keyed("name")
             rules[c + "volumeMounts"] = keyed("mountPath")
             rules[c + "volumeDevices"] = keyed("devicePath")
@@ -55,7 +60,9 @@ struct MergeSchema: Sendable {
         var atomicMaps: Set<String> = []
         switch kind {
         case "Service":
-            lists["spec.ports"] = keyed("port", ["port", "protocol"])
+            var ports = keyed("port", ["port", "protocol"])
+            ports.keyDefaults = ["protocol": "TCP"]
+            lists["spec.ports"] = ports
             lists["status.conditions"] = conditions
             atomicMaps.insert("spec.selector")
         case "Pod":

@@ -19,7 +19,7 @@ enum ServerSideApply {
 
     static func apply(live: JSON?, liveManaged: [ManagedFieldsEntry], config: JSON, manager: String, force: Bool,
                       schema: MergeSchema, apiVersion: String, kind: String, name: String, group: String) throws(APIError) -> Result {
-        var configFields = FieldSet.of(config, schema: schema)
+        var configFields = FieldSet.of(config, schema: schema, containers: false)
         configFields.children[.field("status")] = nil
         let applyEntry = ManagedFieldsEntry(manager: manager, operation: "Apply", apiVersion: apiVersion, time: Time.now(),
                                             fieldsType: "FieldsV1", fieldsV1: configFields.fieldsV1)
@@ -35,7 +35,8 @@ enum ServerSideApply {
         for entry in others where entry.subresource.isEmpty {
             let owned = entry.fieldsV1.map(FieldSet.topLevel) ?? FieldSet()
             for path in owned.intersection(configFields).leafPaths()
-            where FieldSet.value(at: path, in: live, schema: schema) != FieldSet.value(at: path, in: config, schema: schema) {
+            where FieldSet.isValue(at: path, in: config, schema: schema)
+                && FieldSet.value(at: path, in: live, schema: schema) != FieldSet.value(at: path, in: config, schema: schema) {
                 conflicts.append(Conflict(manager: entry.manager, apiVersion: entry.apiVersion,
                                           path: FieldSet.single(path).paths().first ?? ""))
             }
@@ -48,7 +49,7 @@ enum ServerSideApply {
         for entry in others { othersOwn = othersOwn.union(entry.fieldsV1.map(FieldSet.topLevel) ?? FieldSet()) }
         let dropped = previousFields.subtracting(configFields).subtracting(othersOwn)
         for path in dropped.leafPaths().sorted(by: { $0.count > $1.count }) {
-            merged = self.remove(path, from: merged)
+            merged = self.remove(path, from: merged, names: [], schema: schema)
         }
 
         // Forced: this manager takes the fields whose values it changes; equal values stay shared.
@@ -106,8 +107,8 @@ enum ServerSideApply {
             }
             guard !rule.mapKeys.isEmpty else { return config }
             for item in applied {
-                let key = FieldSet.keyOf(item, rule.mapKeys)
-                if let i = result.firstIndex(where: { FieldSet.keyOf($0, rule.mapKeys) == key }) {
+                let key = FieldSet.keyOf(item, rule)
+                if let i = result.firstIndex(where: { FieldSet.keyOf($0, rule) == key }) {
                     result[i] = self.merge(result[i], item, path: path, schema: schema)
                 } else {
                     result.append(item)
@@ -119,7 +120,7 @@ enum ServerSideApply {
         }
     }
 
-    static func remove(_ path: [FieldSet.Element], from json: JSON) -> JSON {
+    static func remove(_ path: [FieldSet.Element], from json: JSON, names: [String], schema: MergeSchema) -> JSON {
         guard let first = path.first else { return json }
         let rest = Array(path.dropFirst())
         switch (first, json) {
@@ -127,13 +128,13 @@ enum ServerSideApply {
             if rest.isEmpty {
                 members[name] = nil
             } else if let child = members[name] {
-                members[name] = self.remove(rest, from: child)
+                members[name] = self.remove(rest, from: child, names: names + [name], schema: schema)
             }
             return .object(members)
         case (.key(let key), .array(var items)):
-            let keys = key.objectValue ?? [:]
-            guard let i = items.firstIndex(where: { item in keys.allSatisfy { item[$0.key] == $0.value } }) else { return json }
-            if rest.isEmpty { items.remove(at: i) } else { items[i] = self.remove(rest, from: items[i]) }
+            let rule = schema.list(String.schemaPath(names))
+            guard let i = items.firstIndex(where: { FieldSet.item($0, hasKey: key, rule: rule) }) else { return json }
+            if rest.isEmpty { items.remove(at: i) } else { items[i] = self.remove(rest, from: items[i], names: names, schema: schema) }
             return .array(items)
         case (.value(let v), .array(var items)):
             items.removeAll { $0 == v }
@@ -149,7 +150,8 @@ extension FieldSet {
     func filteredToChanged(live: JSON, config: JSON, schema: MergeSchema) -> FieldSet {
         var result = FieldSet()
         for path in self.leafPaths()
-        where FieldSet.value(at: path, in: live, schema: schema) != FieldSet.value(at: path, in: config, schema: schema) {
+        where FieldSet.isValue(at: path, in: config, schema: schema)
+            && FieldSet.value(at: path, in: live, schema: schema) != FieldSet.value(at: path, in: config, schema: schema) {
             result = result.union(FieldSet.single(path))
         }
         return result
