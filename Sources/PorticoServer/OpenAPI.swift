@@ -135,9 +135,14 @@ final class SchemaBuilder {
         case is Int32.Type: return ["type": "integer", "format": "int32"]
         case is Int64.Type, is Int.Type: return ["type": "integer", "format": "int64"]
         case is Double.Type: return ["type": "number", "format": "double"]
-        case is Time.Type, is MicroTime.Type: return ["type": "string", "format": "date-time"]
-        case is IntOrString.Type: return ["x-kubernetes-int-or-string": true, "format": "int-or-string"]
-        case is Quantity.Type: return ["x-kubernetes-int-or-string": true]
+        case is Time.Type:
+            return self.named("io.k8s.apimachinery.pkg.apis.meta.v1.Time", ["type": "string", "format": "date-time"])
+        case is MicroTime.Type:
+            return self.named("io.k8s.apimachinery.pkg.apis.meta.v1.MicroTime", ["type": "string", "format": "date-time"])
+        case is IntOrString.Type:
+            return self.named("io.k8s.apimachinery.pkg.util.intstr.IntOrString", ["type": "string", "format": "int-or-string"])
+        case is Quantity.Type:
+            return self.named("io.k8s.apimachinery.pkg.api.resource.Quantity", ["type": "string"])
         case is JSON.Type: return ["type": "object", "x-kubernetes-preserve-unknown-fields": true]
         default: break
         }
@@ -148,6 +153,12 @@ final class SchemaBuilder {
         return ["allOf": [["$ref": .string(self.reference(T.self))]]]
     }
 
+    /// A reference to a named scalar schema (as upstream names IntOrString, Time, Quantity).
+    func named(_ name: String, _ schema: JSON) -> JSON {
+        if self.schemas[name] == nil { self.schemas[name] = schema }
+        return ["allOf": [["$ref": .string("#/components/schemas/" + name)]]]
+    }
+
     func objectSchema<T: Decodable>(_ type: T.Type, name: String) -> JSON {
         let probe = ProbeDecoder(builder: self)
         _ = try? T(from: probe)
@@ -155,11 +166,11 @@ final class SchemaBuilder {
         var required: [JSON] = []
         for field in probe.fields {
             var schema = field.schema
-            if let description = SchemaDescriptions.text[name + "." + field.name] {
+            if let description = SchemaDescriptions.text[name + "." + field.name] ?? SchemaDescriptions.text["*." + field.name] {
                 schema["description"] = .string(description)
             }
             properties[field.name] = schema
-            if field.required, !["kind", "apiVersion", "metadata", "spec", "status"].contains(field.name) { required.append(.string(field.name)) }
+            if field.required, field.scalar, !["kind", "apiVersion"].contains(field.name) { required.append(.string(field.name)) }
         }
         var schema: JSON = ["type": "object", "properties": .object(properties)]
         if let description = SchemaDescriptions.text[name] { schema["description"] = .string(description) }
@@ -189,6 +200,8 @@ final class ProbeDecoder: Decoder {
         var name: String
         var schema: JSON
         var required: Bool
+        /// A number, string or boolean: only those are reported as required.
+        var scalar: Bool
     }
 
     let builder: SchemaBuilder
@@ -200,7 +213,8 @@ final class ProbeDecoder: Decoder {
 
     func record<T: Decodable>(_ type: T.Type, _ key: any CodingKey, required: Bool) {
         guard !self.fields.contains(where: { $0.name == key.stringValue }) else { return }
-        self.fields.append(Field(name: key.stringValue, schema: self.builder.schema(T.self), required: required))
+        let scalar = T.self is String.Type || T.self is Int32.Type || T.self is Int64.Type || T.self is Bool.Type
+        self.fields.append(Field(name: key.stringValue, schema: self.builder.schema(T.self), required: required, scalar: scalar))
     }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
@@ -242,6 +256,9 @@ final class ProbeDecoder: Decoder {
 /// ask about most. Other fields are described by their type alone.
 enum SchemaDescriptions {
     static let text: [String: String] = [
+        "*.apiVersion": "The versioned schema of this representation of an object, such as v1 or apps/v1.",
+        "*.kind": "The kind of object this is, such as Service; CamelCase.",
+        "*.metadata": "Standard object metadata: name, namespace, labels, annotations and what the server records.",
         "Service": "Service is a named abstraction of software service (for example, mysql) consisting of local port (for example 3306) that the proxy listens on, and the selector that determines which pods will answer requests sent through the proxy.",
         "Service.spec": "Spec defines the behavior of a service.",
         "Service.status": "Most recently observed status of the service. Populated by the system.",

@@ -75,10 +75,10 @@ enum Patches {
         return current
     }
 
-    static func add(_ doc: JSON, _ path: [String], _ value: JSON, opName: String) throws -> JSON {
+    static func add(_ doc: JSON, _ path: [String], _ value: JSON, opName: String, full given: String? = nil) throws -> JSON {
         guard let first = path.first else { return value }
         let rest = Array(path.dropFirst())
-        let full = "/" + path.joined(separator: "/")
+        let full = given ?? "/" + path.joined(separator: "/")
         switch doc {
         case .object(var m):
             if rest.isEmpty {
@@ -87,7 +87,7 @@ enum Patches {
                 guard let child = m[first] else {
                     throw Failure(description: "\(opName) operation does not apply: doc is missing path: \(full)")
                 }
-                m[first] = try self.add(child, rest, value, opName: opName)
+                m[first] = try self.add(child, rest, value, opName: opName, full: full)
             }
             return .object(m)
         case .array(var a):
@@ -104,7 +104,7 @@ enum Patches {
                 guard let i = Int(first), a.indices.contains(i) else {
                     throw Failure(description: "\(opName) operation does not apply: doc is missing path: \(full)")
                 }
-                a[i] = try self.add(a[i], rest, value, opName: opName)
+                a[i] = try self.add(a[i], rest, value, opName: opName, full: full)
             }
             return .array(a)
         default:
@@ -112,8 +112,8 @@ enum Patches {
         }
     }
 
-    static func remove(_ doc: JSON, _ path: [String], opName: String) throws -> (JSON, JSON) {
-        let full = "/" + path.joined(separator: "/")
+    static func remove(_ doc: JSON, _ path: [String], opName: String, full given: String? = nil) throws -> (JSON, JSON) {
+        let full = given ?? "/" + path.joined(separator: "/")
         guard let first = path.first else { throw Failure(description: "\(opName) operation does not apply: doc is missing path: \(full)") }
         let rest = Array(path.dropFirst())
         switch doc {
@@ -125,7 +125,7 @@ enum Patches {
                 m[first] = nil
                 return (.object(m), child)
             }
-            let (updated, removed) = try self.remove(child, rest, opName: opName)
+            let (updated, removed) = try self.remove(child, rest, opName: opName, full: full)
             m[first] = updated
             return (.object(m), removed)
         case .array(var a):
@@ -136,7 +136,7 @@ enum Patches {
                 let removed = a.remove(at: i)
                 return (.array(a), removed)
             }
-            let (updated, removed) = try self.remove(a[i], rest, opName: opName)
+            let (updated, removed) = try self.remove(a[i], rest, opName: opName, full: full)
             a[i] = updated
             return (.array(a), removed)
         default:
