@@ -220,6 +220,9 @@ public final class APIServer: Sendable {
         return services
     }
 
+    /// Namespace deletion and garbage collection, as a service of its own (tests run it alone).
+    public var controllers: any ServiceLifecycle.Service { ServerControllers(context: self.context) }
+
     public func run() async throws {
         let group = ServiceGroup(configuration: .init(
             services: try self.services(), gracefulShutdownSignals: [.sigterm, .sigint], logger: self.logger))

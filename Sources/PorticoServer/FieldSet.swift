@@ -180,7 +180,8 @@ struct FieldSet: Sendable, Hashable {
             if name == "." { self.isMember = true; continue }
             guard let element = Element(encoded: name) else { continue }
             var child = FieldSet(fieldsV1: value)
-            child.isMember = true
+            // `{}` is a member; a node with children is one only when it lists ".".
+            if value.objectValue?.isEmpty ?? true { child.isMember = true }
             self.children[element] = child
         }
     }

@@ -16,6 +16,16 @@ enum ManagedFields {
 
     static func now() -> Time { Time.now() }
 
+    /// The object with managedFields' timestamps removed: an update that changes nothing
+    /// else is a no-op and gets no new revision (upstream's IgnoreManagedFieldsTimestamps).
+    static func withoutTimes(_ json: JSON) -> JSON {
+        guard case .array(var entries) = json["metadata"]?["managedFields"] ?? .null else { return json }
+        for i in entries.indices { entries[i]["time"] = nil }
+        var copy = json
+        copy["metadata"]?["managedFields"] = .array(entries)
+        return copy
+    }
+
     /// Records an Update by `manager` that turned `old` (nil on create) into `object`.
     static func recordUpdate<Object: KubeObject>(_ object: inout Object, old: Object? = nil, manager: String, apiVersion: String,
                                                  subresource: String) {

@@ -243,6 +243,19 @@ final class ProbeDecoder: Decoder {
             return nil
         }
 
+        // The standard library's own versions of these would ask `contains` first and skip the field.
+        func decodeIfPresent(_ type: String.Type, forKey key: Key) throws -> String? { try self.generic(type, key) }
+        func decodeIfPresent(_ type: Bool.Type, forKey key: Key) throws -> Bool? { try self.generic(type, key) }
+        func decodeIfPresent(_ type: Int.Type, forKey key: Key) throws -> Int? { try self.generic(type, key) }
+        func decodeIfPresent(_ type: Int32.Type, forKey key: Key) throws -> Int32? { try self.generic(type, key) }
+        func decodeIfPresent(_ type: Int64.Type, forKey key: Key) throws -> Int64? { try self.generic(type, key) }
+        func decodeIfPresent(_ type: Double.Type, forKey key: Key) throws -> Double? { try self.generic(type, key) }
+
+        func generic<T: Decodable>(_ type: T.Type, _ key: Key) throws -> T? {
+            self.decoder.record(T.self, key, required: false)
+            return nil
+        }
+
         func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws
             -> KeyedDecodingContainer<NestedKey>
         { throw ProbeEnd() }

@@ -512,7 +512,7 @@ final class TypedResource<Object: TablePrintable>: ServedResource, @unchecked Se
         candidate.setTypeMeta()
         candidate.metadata.resourceVersion = String(current.resourceVersion)
         let json = try candidate.toJSON()
-        if json == current.object {
+        if ManagedFields.withoutTimes(json).sortedKeys == ManagedFields.withoutTimes(current.object).sortedKeys {
             allocation.revert()
             return (try self.decodeStored(current.object), false)
         }
