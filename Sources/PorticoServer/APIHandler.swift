@@ -78,9 +78,9 @@ public final class APIHandler: Sendable {
             let type = (request.header("content-type") ?? "application/json").split(separator: ";").first.map {
                 $0.trimmingCharacters(in: " ")
             } ?? ""
-            if !["application/json", "application/yaml", "*/*", ""].contains(type) {
+            if !["application/json", "application/yaml", KubernetesProtobuf.contentType, "*/*", ""].contains(type) {
                 throw APIError.unsupportedMediaType(
-                    "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml")
+                    "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf")
             }
         }
         return await resource.handle(request, info)

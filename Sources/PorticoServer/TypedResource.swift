@@ -100,6 +100,15 @@ final class TypedResource<Object: TablePrintable>: ServedResource, @unchecked Se
     /// `fieldValidation`) unknown or duplicate fields as an error or as warnings.
     func decodeBody(_ request: APIRequest, warnings: inout [String]) throws(APIError) -> Object {
         let bytes = request.body
+        if request.header("content-type")?.hasPrefix(KubernetesProtobuf.contentType) == true {
+            do {
+                return try self.decodeObject(try KubernetesProtobuf.decode(bytes), request: request, warnings: &warnings)
+            } catch let error as APIError {
+                throw error
+            } catch {
+                throw APIError.badRequest("\(self.info.kind) in version \(GoQuote.quote(self.info.version)) cannot be handled as a \(self.info.kind): \(error)")
+            }
+        }
         let parsed: ParsedJSON
         do {
             parsed = try JSON.parseReportingDuplicates(bytes)

@@ -9,7 +9,6 @@ enum WorkloadDefaults {
         if spec.terminationGracePeriodSeconds == nil { spec.terminationGracePeriodSeconds = 30 }
         if spec.schedulerName.isEmpty { spec.schedulerName = "default-scheduler" }
         if spec.securityContext == nil { spec.securityContext = .object([:]) }
-        if spec.enableServiceLinks == nil { spec.enableServiceLinks = true }
         for i in spec.containers.indices { self.container(&spec.containers[i]) }
         for i in spec.initContainers.indices { self.container(&spec.initContainers[i]) }
     }
@@ -41,6 +40,7 @@ enum WorkloadDefaults {
     static func pod(_ pod: inout Pod) {
         self.podSpec(&pod.spec)
         if pod.spec.priority == nil { pod.spec.priority = 0 }
+        if pod.spec.enableServiceLinks == nil { pod.spec.enableServiceLinks = true }
         if pod.spec.serviceAccountName.isEmpty { pod.spec.serviceAccountName = "default" }
         if pod.spec.serviceAccount.isEmpty { pod.spec.serviceAccount = pod.spec.serviceAccountName }
         if pod.spec.preemptionPolicy == nil { pod.spec.preemptionPolicy = "PreemptLowerPriority" }

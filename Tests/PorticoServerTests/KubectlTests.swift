@@ -118,6 +118,12 @@ let seedServices = """
         let describe = try s.kubectl("describe", "svc", "mynodeportservice", "-n", "mynamespace").stdout
         #expect(describe.contains("Type:                     NodePort"))
         #expect(describe.contains("NodePort:                 <unset>  31852/TCP"))
+        // Typed clients send protobuf.
+        #expect(try s.kubectl("create", "service", "nodeport", "x", "--tcp=80:8080").stdout == "service/x created\n")
+        let x = self.rows(try s.kubectl("get", "svc", "x").stdout)
+        #expect(x.last?[1] == "NodePort" && x.last?[4].hasPrefix("80:") == true && x.last?[4].hasSuffix("/TCP") == true)
+        #expect(try s.kubectl("get", "svc", "x", "-o", "jsonpath={.spec.ports[0].targetPort} {.spec.selector.app}").stdout == "8080 x")
+        #expect(try s.kubectl("create", "namespace", "made-by-kubectl").stdout == "namespace/made-by-kubectl created\n")
         let explain = try s.kubectl("explain", "service.spec.ports")
         #expect(explain.status == 0, "\(explain.stderr)")
         #expect(explain.stdout.contains("FIELD: ports <[]ServicePort>") && explain.stdout.contains("nodePort\t<integer>"))
