@@ -3,11 +3,18 @@ import Foundation
 import PorticoAPI
 import PorticoRegistry
 
-/// `portico bench`: allocation and JSON rates, each beside a reference measured in the same
-/// run on the same machine, reported as ratios. Nothing here asserts a speed.
-struct Bench: ParsableCommand {
+/// `portico bench`: rates measured beside a reference in the same run on the same machine,
+/// reported (never asserted).
+struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Measure allocation and JSON rates against references in the same run (build with -c release).")
+        abstract: "Benchmarks, each beside a reference measured in the same run (build with -c release).",
+        subcommands: [APIBench.self, ServerBench.self], defaultSubcommand: APIBench.self)
+}
+
+/// Allocation and JSON rates.
+struct APIBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "api", abstract: "Allocation and JSON rates against references in the same run.")
 
     @Option(help: "Rounds of each measurement; the best round is reported.")
     var rounds: Int = 5
