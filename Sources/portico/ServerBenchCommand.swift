@@ -59,10 +59,12 @@ struct ServerBench: AsyncParsableCommand {
         printError("  creating \(n) Services through the API")
         samples.append(try await self.measure("API create", n) { i in
             let body: JSON = ["apiVersion": "v1", "kind": "Service", "metadata": ["name": .string("s\(i)")],
-                              "spec": ["type": "NodePort", "ports": [["port": 80]], "selector": ["app": "web"]]]
+                              "spec": ["ports": [["port": 80]], "selector": ["app": "web"]]]
             let response = await server.handle(APIRequest(method: "POST", path: "/api/v1/namespaces/default/services",
                                                           headers: ["content-type": "application/json"], body: body.serializedBytes()))
-            guard response.status == 201 else { throw ValidationError("create failed: \(response.status)") }
+            guard response.status == 201 else {
+                throw ValidationError("create failed: \(response.status) \(response.bodyJSON?["message"]?.stringValue ?? "")")
+            }
         })
         printError("  reading them back one by one")
         samples.append(try await self.measure("API get", n) { i in

@@ -92,6 +92,13 @@ let seedServices = """
         #expect(try s.kubectl("apply", "-f", changed).stdout.contains("service/mynodeportservice configured"))
         #expect(try s.kubectl("get", "svc", "mynodeportservice", "-n", "mynamespace", "-o",
                               "jsonpath={.spec.ports[0].nodePort} {.spec.ports[0].targetPort}").stdout == "31852 9090")
+        // A NodePort Service whose nodePort was allocated: a changed port keeps it.
+        let auto = "apiVersion: v1\nkind: Service\nmetadata:\n  name: auto\nspec:\n  type: NodePort\n  ports:\n  - name: http\n    port: 80\n"
+        _ = try s.kubectl("apply", "-f", try s.write("auto.yaml", auto))
+        let allocated = try s.kubectl("get", "svc", "auto", "-o", "jsonpath={.spec.ports[0].nodePort}").stdout
+        let moved = try s.kubectl("apply", "-f", try s.write("auto2.yaml", auto.replacingOccurrences(of: "port: 80", with: "port: 8080")))
+        #expect(moved.stdout == "service/auto configured\n", "\(moved.stderr)")
+        #expect(try s.kubectl("get", "svc", "auto", "-o", "jsonpath={.spec.ports[0].port} {.spec.ports[0].nodePort}").stdout == "8080 \(allocated)")
         let serverSide = try s.kubectl("apply", "--server-side", "-f", changed)
         #expect(serverSide.status == 0, "\(serverSide.stderr)")
         #expect(serverSide.stdout.contains("service/mynodeportservice serverside-applied"))
