@@ -39,7 +39,7 @@ func pythonScript(_ name: String, file: String = #filePath) -> String {
     @Test func acknowledgedCreatesSurviveAKill() throws {
         let s = try ServerProcess()
         let results = s.directory + "/results"
-        FileManager.default.createFile(atPath: results, contents: nil)
+        _ = FileManager.default.createFile(atPath: results, contents: nil)
         let creator = Process()
         creator.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         creator.arguments = ["python3", pythonScript("create_many.py"), "1000", results]

@@ -47,7 +47,7 @@ final class ServerProcess: @unchecked Sendable {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binary)
         process.arguments = ["server", "--data-dir", self.directory + "/data", "--secure-port", String(self.port), "--log-level", "warning"]
-        FileManager.default.createFile(atPath: self.log, contents: nil)
+        _ = FileManager.default.createFile(atPath: self.log, contents: nil)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: self.log))
         handle.seekToEndOfFile()
         process.standardOutput = handle
