@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Logging
 import PorticoAPI
 import PorticoRegistry
@@ -40,6 +41,7 @@ struct Server: AsyncParsableCommand {
     }
 
     func run() async throws {
+        setvbuf(stdout, nil, _IOLBF, 0)  // lines reach a log file as they are printed
         var logger = Logger(label: "portico-server")
         logger.logLevel = Logger.Level(rawValue: self.logLevel) ?? .info
         var configuration = APIServerConfiguration(dataDirectory: self.dataDir)
