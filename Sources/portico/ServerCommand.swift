@@ -41,7 +41,6 @@ struct Server: AsyncParsableCommand {
     }
 
     func run() async throws {
-        setvbuf(stdout, nil, _IOLBF, 0)  // lines reach a log file as they are printed
         var logger = Logger(label: "portico-server")
         logger.logLevel = Logger.Level(rawValue: self.logLevel) ?? .info
         var configuration = APIServerConfiguration(dataDirectory: self.dataDir)
@@ -56,8 +55,12 @@ struct Server: AsyncParsableCommand {
             throw ValidationError("\(error)")
         }
         let server = try await APIServer(configuration: configuration, logger: logger)
-        print("portico server: serving https://\(self.bindAddresses.joined(separator: ",")):\(self.securePort)")
-        print("export KUBECONFIG=\(server.kubeconfigPath)")
+        // Written unbuffered, so they reach a log file before the server runs.
+        FileHandle.standardOutput.write(Data("""
+            portico server: serving https://\(self.bindAddresses.joined(separator: ",")):\(self.securePort)
+            export KUBECONFIG=\(server.kubeconfigPath)
+
+            """.utf8))
         try await server.run()
     }
 }
