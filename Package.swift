@@ -13,6 +13,8 @@ let package = Package(
         .library(name: "PorticoRegistry", targets: ["PorticoRegistry"]),
         .library(name: "PorticoStore", targets: ["PorticoStore"]),
         .library(name: "PorticoServer", targets: ["PorticoServer"]),
+        .library(name: "PorticoClient", targets: ["PorticoClient"]),
+        .library(name: "PorticoControllers", targets: ["PorticoControllers"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -28,6 +30,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         .target(
@@ -48,6 +51,7 @@ let package = Package(
             name: "PorticoServer",
             dependencies: [
                 "PorticoAPI",
+                "PorticoClient",
                 "PorticoRegistry",
                 "PorticoStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -63,20 +67,47 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
         ),
+        .target(
+            name: "PorticoClient",
+            dependencies: [
+                "PorticoAPI",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        .target(
+            name: "PorticoControllers",
+            dependencies: [
+                "PorticoAPI",
+                "PorticoClient",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .executableTarget(
             name: "portico",
             dependencies: [
                 "PorticoAPI",
+                "PorticoClient",
+                "PorticoControllers",
                 "PorticoRegistry",
                 "PorticoServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .testTarget(name: "PorticoAPITests", dependencies: ["PorticoAPI"]),
         .testTarget(name: "PorticoRegistryTests", dependencies: ["PorticoRegistry", "PorticoAPI"]),
         .testTarget(name: "PorticoStoreTests", dependencies: ["PorticoStore", "PorticoAPI"]),
-        .testTarget(name: "PorticoServerTests", dependencies: ["PorticoServer", "PorticoStore", "PorticoRegistry", "PorticoAPI"],
+        .testTarget(name: "PorticoServerTests", dependencies: ["PorticoServer", "PorticoStore", "PorticoRegistry", "PorticoAPI",
+                                                            "PorticoClient", "PorticoControllers",
+                                                            .product(name: "Logging", package: "swift-log")],
                     exclude: ["python"]),
     ]
 )

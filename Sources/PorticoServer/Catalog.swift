@@ -15,7 +15,8 @@ enum Catalog {
                                         namespaced: true, shortNames: ["ep"], categories: [], subresources: [:])
     static let pods = ResourceInfo(group: "", version: "v1", resource: "pods", singular: "pod", kind: "Pod", namespaced: true,
                                    shortNames: ["po"], categories: ["all"],
-                                   subresources: status("Pod").merging(["log": .init(kind: "Pod", verbs: ["get"])]) { a, _ in a })
+                                   subresources: status("Pod").merging(["log": .init(kind: "Pod", verbs: ["get"]),
+                                                                        "binding": .init(kind: "Binding", verbs: ["create"])]) { a, _ in a })
     static let nodes = ResourceInfo(group: "", version: "v1", resource: "nodes", singular: "node", kind: "Node", namespaced: false,
                                     shortNames: ["no"], categories: [], subresources: status("Node"))
     static let events = ResourceInfo(group: "", version: "v1", resource: "events", singular: "event", kind: "Event", namespaced: true,
@@ -93,7 +94,7 @@ enum Catalog {
             info: pods,
             validateCreate: { metaCreate($0.metadata, namespaced: true) + WorkloadValidation.podSpec($0.spec, path: "spec") },
             validateUpdate: { new, old in ObjectMetaValidation.validateUpdate(new.metadata, old.metadata)
-                + WorkloadValidation.podSpec(new.spec, path: "spec") })
+                + WorkloadValidation.podSpec(new.spec, path: "spec") + WorkloadValidation.podSpecUpdate(new.spec, old.spec) })
         pod.defaults = { WorkloadDefaults.pod(&$0) }
         pod.prepareForCreate = { pod in
             pod.status = PodStatus(phase: .pending)

@@ -75,6 +75,11 @@ final class TypedResource<Object: TablePrintable>: ServedResource, @unchecked Se
         case ("status", .patch): return try await self.patch(request, requestInfo, subresource: "status")
         case ("scale", .get), ("scale", .update), ("scale", .patch):
             return try await ScaleSubresource.handle(self, request, requestInfo)
+        case ("binding", .create):
+            guard let pods = self as? TypedResource<Pod> else {
+                throw APIError.methodNotAllowed("the server does not allow this method on the requested resource")
+            }
+            return try await pods.bind(request, requestInfo)
         case ("log", .get):
             return try await self.context.podLogs(namespace: requestInfo.namespace, name: requestInfo.name, query: request.query)
         default:

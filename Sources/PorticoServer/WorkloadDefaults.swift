@@ -113,6 +113,33 @@ enum WorkloadValidation {
         return errs
     }
 
+    /// Upstream's ValidatePodUpdate: a pod's spec is fixed once created, but for images, the
+    /// active deadline, added tolerations and a grace period going from negative to 1.
+    static func podSpecUpdate(_ new: PodSpec, _ old: PodSpec) -> [FieldError] {
+        if new.containers.count != old.containers.count || new.initContainers.count != old.initContainers.count {
+            return [.forbidden("spec.containers", "pod updates may not add or remove containers")]
+        }
+        var munged = new
+        for i in munged.containers.indices { munged.containers[i].image = old.containers[i].image }
+        for i in munged.initContainers.indices { munged.initContainers[i].image = old.initContainers[i].image }
+        munged.activeDeadlineSeconds = old.activeDeadlineSeconds
+        if Array(new.tolerations.prefix(old.tolerations.count)) == old.tolerations { munged.tolerations = old.tolerations }
+        if let was = old.terminationGracePeriodSeconds, was < 0, new.terminationGracePeriodSeconds == 1 {
+            munged.terminationGracePeriodSeconds = was
+        }
+        guard munged != old else { return [] }
+        let updatable = ["`spec.containers[*].image`", "`spec.initContainers[*].image`", "`spec.activeDeadlineSeconds`",
+                         "`spec.tolerations` (only additions to existing tolerations)",
+                         "`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)"]
+        var detail = "pod updates may not change fields other than \(updatable.joined(separator: ","))\n"
+        let oldJSON = (try? old.toJSON().sortedKeys.objectValue) ?? [:]
+        let newJSON = (try? munged.toJSON().sortedKeys.objectValue) ?? [:]
+        for field in Set(oldJSON.keys).union(newJSON.keys).sorted() where oldJSON[field] != newJSON[field] {
+            detail += "  spec.\(field): \(oldJSON[field]?.serialized(.compact) ?? "null") -> \(newJSON[field]?.serialized(.compact) ?? "null")\n"
+        }
+        return [.forbidden("spec", detail)]
+    }
+
     static func selectorMatchesTemplate(_ selector: LabelSelector?, _ labels: [String: String], path: FieldPath) -> [FieldError] {
         guard let selector else { return [.required(path.child("selector"))] }
         var errs: [FieldError] = []

@@ -2,8 +2,11 @@ import ArgumentParser
 import Foundation
 import Logging
 import PorticoAPI
+import PorticoClient
+import PorticoControllers
 import PorticoRegistry
 import PorticoServer
+import ServiceLifecycle
 
 /// `portico server`: the Kubernetes API server of a Portico cluster.
 struct Server: AsyncParsableCommand {
@@ -31,10 +34,23 @@ struct Server: AsyncParsableCommand {
     @Option(help: "Also serve plain HTTP on 127.0.0.1 at this port (off unless given).")
     var insecurePort: Int?
 
+    @Option(help: "How long a node may go without a heartbeat before it is marked NotReady (Go duration).")
+    var nodeMonitorGracePeriod: String = "50s"
+
+    @Option(help: "How often node heartbeats are checked (Go duration).")
+    var nodeMonitorPeriod: String = "5s"
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
     func validate() throws {
+        for (flag, value) in [("--node-monitor-grace-period", self.nodeMonitorGracePeriod), ("--node-monitor-period", self.nodeMonitorPeriod)] {
+            do {
+                guard try GoDuration.parse(value) > 0 else { throw ValidationError("\(flag) must be greater than zero, got \(value)") }
+            } catch let error as GoDuration.ParseError {
+                throw ValidationError("\(flag): \(error)")
+            }
+        }
         for address in self.bindAddresses where IPAddress(address) == nil {
             throw ValidationError("--bind-address \(GoQuote.quote(address)) is not an IP address")
         }
@@ -61,6 +77,15 @@ struct Server: AsyncParsableCommand {
             export KUBECONFIG=\(server.kubeconfigPath)
 
             """.utf8))
-        try await server.run()
+        var controllerConfiguration = ControllerManager.Configuration()
+        controllerConfiguration.nodeMonitorGracePeriod = .milliseconds(Int64(try GoDuration.parse(self.nodeMonitorGracePeriod) * 1000))
+        controllerConfiguration.nodeMonitorPeriod = .milliseconds(Int64(try GoDuration.parse(self.nodeMonitorPeriod) * 1000))
+        let controllers = ControllerManager(client: KubeClient(transport: InProcessTransport(server: server), fieldManager: "portico-controllers"),
+                                            configuration: controllerConfiguration, logger: logger)
+        // A ServiceGroup stops its services in reverse order: the controllers, listed last,
+        // stop first, while the API they call is still there.
+        let group = ServiceGroup(configuration: .init(services: try server.services() + [controllers],
+                                                      gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
     }
 }

@@ -82,6 +82,16 @@ public struct DeploymentCondition: Codable, Sendable, Hashable {
     @NullWhenZero public var lastTransitionTime: Time? = nil
     @OmitEmpty public var reason: String = ""
     @OmitEmpty public var message: String = ""
+
+    public init(type: String, status: String, lastUpdateTime: Time? = nil, lastTransitionTime: Time? = nil,
+                reason: String = "", message: String = "") {
+        self.type = type
+        self.status = status
+        self.lastUpdateTime = lastUpdateTime
+        self.lastTransitionTime = lastTransitionTime
+        self.reason = reason
+        self.message = message
+    }
 }
 
 /// apps/v1 ReplicaSet: keeps a number of identical pods running.
