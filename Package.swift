@@ -54,6 +54,7 @@ let package = Package(
                 "PorticoClient",
                 "PorticoRegistry",
                 "PorticoStore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -80,6 +81,31 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
+        .target(name: "CPorticoSandbox"),
+        .target(
+            name: "PorticoNode",
+            dependencies: [
+                "PorticoAPI",
+                "PorticoClient",
+                "PorticoImages",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "PorticoImages",
+            dependencies: [
+                "PorticoAPI",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
         .target(
             name: "PorticoControllers",
             dependencies: [
@@ -92,7 +118,10 @@ let package = Package(
         .executableTarget(
             name: "portico",
             dependencies: [
+                "CPorticoSandbox",
                 "PorticoAPI",
+                "PorticoImages",
+                "PorticoNode",
                 "PorticoClient",
                 "PorticoControllers",
                 "PorticoRegistry",

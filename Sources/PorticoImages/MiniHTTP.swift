@@ -1,0 +1,144 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// The little HTTP/1.1 server the built-in images need: one request at a time per
+/// connection, keep-alive, the body collected, the client's address known.
+enum MiniHTTP {
+    struct Request: Sendable {
+        var method: String
+        var target: String
+        var headers: [(name: String, value: String)]
+        var body: [UInt8]
+        /// The client as Go's RemoteAddr writes it: `ip:port` or `[ip]:port`.
+        var remote: String
+
+        var path: String { String(self.target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0]) }
+
+        /// Query parameters, and for a form POST its fields too (as Go's FormValue reads them).
+        var query: [String: String] {
+            var result: [String: String] = [:]
+            var sources: [Substring] = []
+            let parts = self.target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+            if parts.count == 2 { sources.append(parts[1]) }
+            if self.headers.contains(where: { $0.name.lowercased() == "content-type" && $0.value.hasPrefix("application/x-www-form-urlencoded") }) {
+                sources.append(Substring(String(decoding: self.body, as: UTF8.self)))
+            }
+            for source in sources {
+                for pair in source.split(separator: "&") {
+                    let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+                    let key = MiniHTTP.decode(String(kv[0]))
+                    if result[key] == nil { result[key] = kv.count == 2 ? MiniHTTP.decode(String(kv[1])) : "" }
+                }
+            }
+            return result
+        }
+    }
+
+    struct Response: Sendable {
+        var status: Int
+        var headers: [(String, String)] = []
+        var contentType = "text/plain; charset=utf-8"
+        var body: [UInt8]
+
+        init(status: Int, headers: [(String, String)] = [], contentType: String = "text/plain; charset=utf-8", body: [UInt8]) {
+            self.status = status
+            self.headers = headers
+            self.contentType = contentType
+            self.body = body
+        }
+
+        static func text(_ text: String) -> Response { Response(status: 200, body: Array(text.utf8)) }
+        static func error(_ status: Int, _ text: String) -> Response { Response(status: status, body: Array((text + "\n").utf8)) }
+    }
+
+    static func serve(_ connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>,
+                      handler: @Sendable (Request) async -> Response) async throws {
+        let remote = connection.channel.remoteAddress.map(self.hostPort) ?? ""
+        try await connection.executeThenClose { inbound, outbound in
+            var head: HTTPRequestHead? = nil
+            var body: [UInt8] = []
+            for try await part in inbound {
+                switch part {
+                case .head(let h):
+                    head = h
+                    body = []
+                case .body(var buffer):
+                    body += buffer.readBytes(length: buffer.readableBytes) ?? []
+                case .end:
+                    guard let h = head else { continue }
+                    let request = Request(method: h.method.rawValue, target: h.uri, headers: h.headers.map { ($0.name, $0.value) },
+                                          body: body, remote: remote)
+                    let response = await handler(request)
+                    var headers = HTTPHeaders()
+                    headers.add(name: "Content-Type", value: response.contentType)
+                    headers.add(name: "Content-Length", value: String(response.body.count))
+                    headers.add(name: "Date", value: self.httpDate())
+                    for (name, value) in response.headers { headers.add(name: name, value: value) }
+                    if !h.isKeepAlive { headers.add(name: "Connection", value: "close") }
+                    try await outbound.write(.head(HTTPResponseHead(version: h.version, status: HTTPResponseStatus(statusCode: response.status),
+                                                                    headers: headers)))
+                    if !response.body.isEmpty, h.method != .HEAD { try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: response.body)))) }
+                    try await outbound.write(.end(nil))
+                    if !h.isKeepAlive { return }
+                    head = nil
+                }
+            }
+        }
+    }
+
+    static func hostPort(_ address: SocketAddress) -> String {
+        let ip = address.ipAddress ?? ""
+        let port = address.port ?? 0
+        return ip.contains(":") ? "[\(ip)]:\(port)" : "\(ip):\(port)"
+    }
+
+    /// Go's CanonicalMIMEHeaderKey: `user-agent` → `User-Agent`.
+    static func canonical(_ name: String) -> String {
+        name.split(separator: "-", omittingEmptySubsequences: false).map { $0.prefix(1).uppercased() + $0.dropFirst().lowercased() }
+            .joined(separator: "-")
+    }
+
+    static func decode(_ s: String) -> String {
+        s.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? s
+    }
+
+    static func httpDate() -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+        return formatter.string(from: Date())
+    }
+}
+
+/// Log lines as Go's `log` package writes them (`2026/11/25 17:00:00 message` to stderr),
+/// and termination signals turned into a callback.
+public enum ImageLog {
+    public static func log(_ message: String) {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.dateFormat = "yyyy/MM/dd HH:mm:ss"
+        FileHandle.standardError.write(Data("\(formatter.string(from: Date())) \(message)\n".utf8))
+    }
+
+    /// Calls `handler` with SIGTERM or SIGINT when one arrives (from a dispatch queue).
+    public static func trapTermination(_ handler: @escaping @Sendable (Int32) -> Void) {
+        for sig in [SIGTERM, SIGINT] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler { handler(sig) }
+            source.resume()
+            self.sources.keep(source)
+        }
+    }
+
+    /// Dispatch sources live as long as they are referenced.
+    final class Sources: @unchecked Sendable {
+        let lock = NSLock()
+        var list: [any DispatchSourceSignal] = []
+        func keep(_ source: any DispatchSourceSignal) { self.lock.withLock { self.list.append(source) } }
+    }
+
+    static let sources = Sources()
+}

@@ -1,0 +1,64 @@
+import Foundation
+import Logging
+import PorticoAPI
+import PorticoClient
+
+/// How an agent was started: which node it is, where its pods' addresses come from, where it
+/// keeps its files, and where the programs it launches are.
+public struct AgentConfiguration: Sendable {
+    public var nodeName: String
+    public var nodeIP: String
+    public var podCIDR: String
+    public var dataDirectory: String
+    /// Prefix of the network namespaces of this agent's pods (the lab's name, so `portico down`
+    /// finds them).
+    public var netnsPrefix = "portico-"
+    public var bridge = "cbr0"
+    public var kubeletPort = 10250
+    /// The `portico` executable: the launcher and the built-in images.
+    public var porticoPath: String
+    /// Where the pods' resolver points (ClusterFirst); empty falls back to the host's resolv.conf.
+    public var clusterDNS: [String] = []
+    public var clusterDomain = "cluster.local"
+    public var nodeLabels: [String: String] = [:]
+    public var leaseDurationSeconds: Int32 = 40
+    public var nodeStatusUpdateFrequency: Duration = .seconds(10)
+    public var nodeStatusReportFrequency: Duration = .seconds(300)
+
+    public init(nodeName: String, nodeIP: String, podCIDR: String, dataDirectory: String, porticoPath: String) {
+        self.nodeName = nodeName
+        self.nodeIP = nodeIP
+        self.podCIDR = podCIDR
+        self.dataDirectory = dataDirectory
+        self.porticoPath = porticoPath
+    }
+
+    var podsDirectory: String { self.dataDirectory + "/pods" }
+    var sandboxesDirectory: String { self.dataDirectory + "/sandboxes" }
+
+    func podDirectory(_ pod: Pod) -> String {
+        "\(self.podsDirectory)/\(pod.metadata.namespace)_\(pod.metadata.name)_\(pod.metadata.uid)"
+    }
+}
+
+/// What the agent's parts share.
+final class AgentContext: Sendable {
+    let configuration: AgentConfiguration
+    let client: KubeClient
+    let events: EventRecorder
+    let network: any NodeNetwork
+    let ipam: PodIPAM
+    let services: Informer<PorticoAPI.Service>
+    let logger: Logger
+
+    init(configuration: AgentConfiguration, client: KubeClient, network: any NodeNetwork, ipam: PodIPAM, services: Informer<PorticoAPI.Service>,
+         logger: Logger) {
+        self.configuration = configuration
+        self.client = client
+        self.events = EventRecorder(client: client, component: "kubelet", host: configuration.nodeName, logger: logger)
+        self.network = network
+        self.ipam = ipam
+        self.services = services
+        self.logger = logger
+    }
+}

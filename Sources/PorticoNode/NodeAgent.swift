@@ -1,0 +1,125 @@
+import Foundation
+import Logging
+import PorticoAPI
+import PorticoClient
+import ServiceLifecycle
+
+/// `portico agent`: the kubelet of a Portico node, run inside the node's network namespace.
+/// It sets up the node's pod bridge, registers the Node and keeps its Lease, routes the
+/// other nodes' pod CIDRs via their addresses, runs the pods bound to it, and serves their
+/// logs. Like the kubelet, it leaves running pods alone when it stops.
+public struct NodeAgent: ServiceLifecycle.Service {
+    let configuration: AgentConfiguration
+    let client: KubeClient
+    let network: any NodeNetwork
+    let logger: Logger
+
+    public init(configuration: AgentConfiguration, client: KubeClient, network: any NodeNetwork = IPRoute2Network(), logger: Logger) {
+        self.configuration = configuration
+        self.client = client
+        self.network = network
+        self.logger = logger
+    }
+
+    public struct RefusedOnHost: Error, CustomStringConvertible {
+        public init() {}
+        public var description: String {
+            "portico agent: refusing to set up a pod bridge and IP forwarding in the host's own network namespace; run it inside the node's namespace (portico up does)"
+        }
+    }
+
+    /// True when this process shares the network namespace of PID 1, the host's.
+    public static var inHostNetworkNamespace: Bool {
+        var mine = stat()
+        var host = stat()
+        guard stat("/proc/self/ns/net", &mine) == 0, stat("/proc/1/ns/net", &host) == 0 else { return false }
+        return mine.st_ino == host.st_ino && mine.st_dev == host.st_dev
+    }
+
+    public func run() async throws {
+        let config = self.configuration
+        try FileManager.default.createDirectory(atPath: config.podsDirectory, withIntermediateDirectories: true)
+        let ipam = try PodIPAM(directory: config.dataDirectory + "/ipam", podCIDR: config.podCIDR)
+        try await self.network.ensureBridge(name: config.bridge, gateway: ipam.gateway, prefixLength: ipam.prefixLength)
+        try await self.cleanUpLeftovers()
+
+        let services = Informer<PorticoAPI.Service>(client: self.client, logger: self.logger)
+        let context = AgentContext(configuration: config, client: self.client, network: self.network, ipam: ipam,
+                                   services: services, logger: self.logger)
+        let reporter = NodeStatusReporter(context: context)
+        _ = try await reporter.register()
+        self.logger.info("node registered", metadata: ["node": "\(config.nodeName)", "ip": "\(config.nodeIP)"])
+
+        let pods = Informer<Pod>(client: self.client, fieldSelector: "spec.nodeName=\(config.nodeName)", logger: self.logger)
+        let nodes = Informer<Node>(client: self.client, logger: self.logger)
+        let manager = PodManager(context: context)
+        manager.register(pods)
+        let (routeChanges, routeInbox) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        nodes.addHandler { _ in routeInbox.yield() }
+        let logServer = LogServer(manager: manager, address: config.nodeIP, port: config.kubeletPort, logger: self.logger)
+
+        await cancelWhenGracefulShutdown {
+            await withDiscardingTaskGroup { group in
+                group.addTask { await services.run() }
+                group.addTask { await nodes.run() }
+                group.addTask { await reporter.run() }
+                group.addTask {
+                    do {
+                        try await logServer.application().runService()
+                    } catch {
+                        self.logger.error("log server stopped", metadata: ["error": "\(error)"])
+                    }
+                }
+                group.addTask {
+                    for await _ in routeChanges { await self.syncRoutes(nodes.items) }
+                }
+                group.addTask { await pods.run() }
+                group.addTask {
+                    // Pods start once the Services are known, for their environment variables.
+                    await services.waitForSync()
+                    await pods.waitForSync()
+                    self.releaseAddresses(of: pods.items, ipam: ipam)
+                    await manager.run()
+                }
+            }
+        }
+    }
+
+    /// host-gw: every other node's pod CIDR via that node's address.
+    func syncRoutes(_ nodes: [Node]) async {
+        var routes: [String: String] = [:]
+        for node in nodes where node.metadata.name != self.configuration.nodeName {
+            guard let ip = node.internalIP else { continue }
+            for cidr in node.spec.podCIDRs.isEmpty ? [node.spec.podCIDR] : node.spec.podCIDRs where !cidr.isEmpty && !cidr.contains(":") {
+                routes[cidr] = ip
+            }
+        }
+        do {
+            try await self.network.syncRoutes(routes)
+        } catch {
+            self.logger.warning("route sync failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Sandboxes a previous run of the agent left: their processes are stopped and their
+    /// namespaces removed. Addresses stay reserved until the pods are known, so a pod that
+    /// is still bound here gets its address back.
+    func cleanUpLeftovers() async throws {
+        let directory = self.configuration.sandboxesDirectory
+        for file in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] where file.hasSuffix(".json") {
+            let path = directory + "/" + file
+            guard let data = FileManager.default.contents(atPath: path), let sandbox = try? JSONDecoder().decode(PodSandbox.self, from: data)
+            else { continue }
+            let stopped = await NetnsProcesses.stop(in: sandbox.netnsPath)
+            try? await self.network.deleteSandbox(sandbox)
+            try? FileManager.default.removeItem(atPath: path)
+            self.logger.info("removed a sandbox left by an earlier run", metadata: ["pod": "\(sandbox.namespace)/\(sandbox.name)",
+                                                                                    "processes": "\(stopped)"])
+        }
+    }
+
+    func releaseAddresses(of pods: [Pod], ipam: PodIPAM) {
+        let live = Set(pods.filter { !$0.isTerminal }.map(\.metadata.uid))
+        for (uid, _) in ipam.holders where !live.contains(uid) { ipam.release(uid: uid) }
+    }
+}

@@ -1,0 +1,137 @@
+import Foundation
+import PorticoAPI
+
+/// A pod's network: its namespace, the veth from the node bridge into it, its address.
+public struct PodSandbox: Sendable, Codable, Hashable {
+    public var podUID: String
+    public var namespace: String
+    public var name: String
+    /// The network namespace's name under /run/netns.
+    public var netns: String
+    /// The node-side end of the veth (the pod side is `eth0`).
+    public var hostVeth: String
+    public var ip: String
+
+    public var netnsPath: String { "/run/netns/\(self.netns)" }
+}
+
+/// What the agent asks of the kernel, behind a protocol so tests can run without root.
+public protocol NodeNetwork: Sendable {
+    /// The node bridge with the gateway address of the pod CIDR, and forwarding on.
+    func ensureBridge(name: String, gateway: IPAddress, prefixLength: Int) async throws
+    func createSandbox(_ sandbox: PodSandbox, bridge: String, gateway: IPAddress, prefixLength: Int) async throws
+    func deleteSandbox(_ sandbox: PodSandbox) async throws
+    /// Routes to the other nodes' pod CIDRs, via their addresses (host-gw); replaces what differs.
+    func syncRoutes(_ routes: [String: String]) async throws
+}
+
+/// `NodeNetwork` through iproute2, as a CNI bridge plugin with host-local IPAM and host-gw
+/// routes would set it up. Every command runs in the agent's own network namespace (the
+/// node's) or, with `-n`, in the pod's.
+public struct IPRoute2Network: NodeNetwork {
+    public init() {}
+
+    public func ensureBridge(name: String, gateway: IPAddress, prefixLength: Int) async throws {
+        let links = try await Shell.run("ip", ["-o", "link", "show", "dev", name], allowFailure: true)
+        if links.status != 0 {
+            try await Shell.run("ip", ["link", "add", name, "type", "bridge"])
+        }
+        let addresses = try await Shell.run("ip", ["-o", "-4", "addr", "show", "dev", name])
+        if !addresses.output.contains(" \(gateway)/\(prefixLength) ") {
+            try await Shell.run("ip", ["addr", "replace", "\(gateway)/\(prefixLength)", "dev", name])
+        }
+        try await Shell.run("ip", ["link", "set", name, "up"])
+        try "1\n".write(toFile: "/proc/sys/net/ipv4/ip_forward", atomically: false, encoding: .utf8)
+    }
+
+    public func createSandbox(_ sandbox: PodSandbox, bridge: String, gateway: IPAddress, prefixLength: Int) async throws {
+        try? await self.deleteSandbox(sandbox)
+        try await Shell.run("ip", ["netns", "add", sandbox.netns])
+        do {
+            try await Shell.run("ip", ["link", "add", sandbox.hostVeth, "type", "veth", "peer", "name", "eth0", "netns", sandbox.netns])
+            try await Shell.run("ip", ["link", "set", sandbox.hostVeth, "master", bridge, "up"])
+            try await Shell.run("ip", ["-n", sandbox.netns, "-batch", "-"], input: """
+                link set lo up
+                addr add \(sandbox.ip)/\(prefixLength) dev eth0
+                link set eth0 up
+                route add default via \(gateway) dev eth0
+
+                """)
+        } catch {
+            try? await self.deleteSandbox(sandbox)
+            throw error
+        }
+    }
+
+    public func deleteSandbox(_ sandbox: PodSandbox) async throws {
+        _ = try await Shell.run("ip", ["link", "del", sandbox.hostVeth], allowFailure: true)
+        let result = try await Shell.run("ip", ["netns", "del", sandbox.netns], allowFailure: true)
+        if result.status != 0, FileManager.default.fileExists(atPath: sandbox.netnsPath) {
+            throw Shell.Failure(description: "ip netns del \(sandbox.netns): \(result.output)")
+        }
+    }
+
+    public func syncRoutes(_ routes: [String: String]) async throws {
+        let table = try await Shell.run("ip", ["-4", "route", "show", "proto", "static"])
+        var present: [String: String] = [:]
+        for line in table.output.split(separator: "\n") {
+            let words = line.split(separator: " ").map(String.init)
+            if words.count >= 3, words[1] == "via" { present[words[0]] = words[2] }
+        }
+        for (cidr, via) in routes where present[cidr] != via {
+            try await Shell.run("ip", ["route", "replace", cidr, "via", via, "proto", "static"])
+        }
+        for (cidr, _) in present where routes[cidr] == nil {
+            _ = try await Shell.run("ip", ["route", "del", cidr, "proto", "static"], allowFailure: true)
+        }
+    }
+}
+
+/// Runs a system program and collects its output.
+public enum Shell {
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    @discardableResult
+    public static func run(_ program: String, _ arguments: [String], input: String? = nil,
+                           allowFailure: Bool = false) async throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try self.locate(program))
+        process.arguments = arguments
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        let stdin = Pipe()
+        if input != nil { process.standardInput = stdin } else { process.standardInput = FileHandle.nullDevice }
+        try process.run()
+        if let input {
+            stdin.fileHandleForWriting.write(Data(input.utf8))
+            try? stdin.fileHandleForWriting.close()
+        }
+        // Read to the end on a thread of its own, so a long output cannot fill the pipe and stall.
+        let (status, data): (Int32, Data) = await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                let data = output.fileHandleForReading.readDataToEndOfFile()
+                process.waitUntilExit()
+                continuation.resume(returning: (process.terminationStatus, data))
+            }
+        }
+        let text = String(decoding: data, as: UTF8.self)
+        if status != 0, !allowFailure {
+            throw Failure(description: "\(program) \(arguments.joined(separator: " ")): exit \(status): \(text.trimmingCharacters(in: .whitespacesAndNewlines))")
+        }
+        return (status, text)
+    }
+
+    /// The program's path on PATH (and the sbin directories, which a root shell has).
+    public static func locate(_ program: String) throws -> String {
+        if program.hasPrefix("/") { return program }
+        let path = (ProcessInfo.processInfo.environment["PATH"] ?? "") + ":/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+        for directory in path.split(separator: ":") {
+            let candidate = "\(directory)/\(program)"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        throw Failure(description: "\(program): not found on PATH")
+    }
+}
