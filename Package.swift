@@ -83,6 +83,16 @@ let package = Package(
         ),
         .target(name: "CPorticoSandbox"),
         .target(
+            name: "PorticoLab",
+            dependencies: [
+                "PorticoAPI",
+                "PorticoClient",
+                "PorticoNode",
+                "PorticoServer",
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        .target(
             name: "PorticoNode",
             dependencies: [
                 "PorticoAPI",
@@ -121,6 +131,7 @@ let package = Package(
                 "CPorticoSandbox",
                 "PorticoAPI",
                 "PorticoImages",
+                "PorticoLab",
                 "PorticoNode",
                 "PorticoClient",
                 "PorticoControllers",
@@ -131,11 +142,14 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        .target(name: "PorticoTestSupport", path: "Tests/PorticoTestSupport"),
+        .testTarget(name: "PorticoLabTests", dependencies: ["PorticoLab", "PorticoAPI", "PorticoTestSupport"]),
+        .testTarget(name: "PorticoNodeTests", dependencies: ["PorticoNode", "PorticoImages", "PorticoAPI", "PorticoTestSupport"]),
         .testTarget(name: "PorticoAPITests", dependencies: ["PorticoAPI"]),
         .testTarget(name: "PorticoRegistryTests", dependencies: ["PorticoRegistry", "PorticoAPI"]),
         .testTarget(name: "PorticoStoreTests", dependencies: ["PorticoStore", "PorticoAPI"]),
         .testTarget(name: "PorticoServerTests", dependencies: ["PorticoServer", "PorticoStore", "PorticoRegistry", "PorticoAPI",
-                                                            "PorticoClient", "PorticoControllers",
+                                                            "PorticoClient", "PorticoControllers", "PorticoTestSupport",
                                                             .product(name: "Logging", package: "swift-log")],
                     exclude: ["python"]),
     ]

@@ -17,6 +17,9 @@ public final class HTTPTransport: APITransport {
             tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(pem.utf8)))
         }
         if config.insecureSkipTLSVerify { tls.certificateVerification = .none }
+        // Closing a connection (a cancelled watch, the client's shutdown) sends close_notify and
+        // waits for the server's; a server busy streaming may never send it. Do not wait 5 s.
+        tls.shutdownTimeout = .milliseconds(200)
         var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
         configuration.timeout = .init(connect: .seconds(5))
         self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)

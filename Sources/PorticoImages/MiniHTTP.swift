@@ -122,6 +122,12 @@ public enum ImageLog {
         FileHandle.standardError.write(Data("\(formatter.string(from: Date())) \(message)\n".utf8))
     }
 
+    /// Ends the process from any thread. exit() from a dispatch or event-loop thread runs
+    /// libdispatch's thread cleanup and crashes; the built-in programs have nothing to flush.
+    public static func exitNow(_ code: Int32) -> Never {
+        _exit(code)
+    }
+
     /// Calls `handler` with SIGTERM or SIGINT when one arrives (from a dispatch queue).
     public static func trapTermination(_ handler: @escaping @Sendable (Int32) -> Void) {
         for sig in [SIGTERM, SIGINT] {

@@ -34,9 +34,9 @@ public struct Netexec: Sendable {
                     ImageLog.log("Sleeping \(self.delayShutdown) seconds before terminating...")
                     sleep(UInt32(self.delayShutdown))
                 }
-                exit(0)
+                ImageLog.exitNow(0)
             }
-            exit(0)
+            ImageLog.exitNow(0)
         }
         let group = MultiThreadedEventLoopGroup.singleton
         try await withThrowingDiscardingTaskGroup { tasks in
@@ -135,7 +135,7 @@ public struct Netexec: Sendable {
         case "/exit":
             return await self.exitHandler(query)
         case "/shutdown":
-            exit(0)
+            ImageLog.exitNow(0)
         case "/redirect":
             let location = query["location"] ?? ""
             var status = 302
@@ -175,7 +175,7 @@ public struct Netexec: Sendable {
         }
         ImageLog.log("Will begin shutdown in \(wait)s, allowing \(query["timeout"] ?? "0s") for connections to close, then will exit with \(code)")
         if wait > 0 { try? await Task.sleep(for: .milliseconds(Int64(wait * 1000))) }
-        exit(code)
+        ImageLog.exitNow(code)
     }
 
     static func shell(_ command: String) -> MiniHTTP.Response {

@@ -26,7 +26,7 @@ public struct ServeHostname: Sendable {
             ImageLog.log("Shutting down after receiving signal: \(signal == SIGTERM ? "terminated" : "interrupt").")
             ImageLog.log("Awaiting pod deletion.")
             sleep(60)
-            exit(0)
+            ImageLog.exitNow(0)
         }
         let group = MultiThreadedEventLoopGroup.singleton
         try await withThrowingDiscardingTaskGroup { tasks in
@@ -91,23 +91,28 @@ public struct ServeHostname: Sendable {
 /// Both pause programs: agnhost's `pause` (exits 1 on SIGINT and 2 on SIGTERM, saying why in
 /// the termination message) and the registry.k8s.io/pause image (exits 0 on either).
 public enum Pause {
-    public static func agnhost(terminationMessagePath: String) -> Never {
+    public static func agnhost(terminationMessagePath: String) async -> Never {
         FileHandle.standardOutput.write(Data("Paused\nSignals registered\n".utf8))
         ImageLog.trapTermination { signal in
             let line = "exiting because of signal \"\(signal == SIGTERM ? "terminated" : "interrupt")\"\n"
             _ = FileManager.default.createFile(atPath: terminationMessagePath, contents: Data(line.utf8))
             FileHandle.standardOutput.write(Data(line.utf8))
-            exit(signal == SIGTERM ? 2 : 1)
+            ImageLog.exitNow(signal == SIGTERM ? 2 : 1)
         }
-        dispatchMain()
+        await self.sleepForever()
     }
 
-    public static func image() -> Never {
+    public static func image() async -> Never {
         if getpid() != 1 { FileHandle.standardError.write(Data("Warning: pause should be the first process\n".utf8)) }
         ImageLog.trapTermination { signal in
             FileHandle.standardError.write(Data("Shutting down, got signal: \(signal == SIGTERM ? "Terminated" : "Interrupt")\n".utf8))
-            exit(0)
+            ImageLog.exitNow(0)
         }
-        dispatchMain()
+        await self.sleepForever()
+    }
+
+    /// Waits until a signal handler ends the process.
+    static func sleepForever() async -> Never {
+        while true { try? await Task.sleep(for: .seconds(3600)) }
     }
 }

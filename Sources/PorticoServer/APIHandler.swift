@@ -23,6 +23,11 @@ public final class APIHandler: Sendable {
                                           details: StatusDetails(), code: 404))
 
     public func handle(_ request: APIRequest) async -> APIResponse {
+        if self.context.shuttingDown.load(ordering: .relaxed) {
+            var response = APIResponse.error(APIError(Status(message: "the server is shutting down", reason: .serviceUnavailable, code: 503)))
+            response.headers.append(("Connection", "close"))
+            return response
+        }
         var request = request
         if let authenticator = self.authenticator {
             guard let user = authenticator.authenticate(request.header("authorization")) else {

@@ -198,9 +198,11 @@ public final class APIServer: Sendable {
     /// The HTTPS listeners (and the opt-in plain one), the controllers, and the store's watches,
     /// run until a graceful shutdown.
     public func services() throws -> [any ServiceLifecycle.Service] {
-        let tls = TLSConfiguration.makeServerConfiguration(
+        var tls = TLSConfiguration.makeServerConfiguration(
             certificateChain: [.certificate(try NIOSSLCertificate(bytes: Array(self.pki.serverCertificatePEM.utf8), format: .pem))],
             privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(self.pki.serverKeyPEM.utf8), format: .pem)))
+        // On shutdown, do not wait 5 s per connection for clients' close_notify.
+        tls.shutdownTimeout = .milliseconds(500)
         let responder = HTTPAdapter(handler: self.handler)
         var services: [any ServiceLifecycle.Service] = [ServerControllers(context: self.context)]
         for address in self.configuration.bindAddresses {
@@ -216,7 +218,7 @@ public final class APIServer: Sendable {
                 configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: port), serverName: nil),
                 logger: self.logger))
         }
-        services.append(StoreCloser(store: self.store))
+        services.append(StoreCloser(store: self.store, context: self.context))
         return services
     }
 
@@ -230,12 +232,15 @@ public final class APIServer: Sendable {
     }
 }
 
-/// Ends the open watches when the server shuts down, so the listeners can drain.
+/// Ends the open watches when the server shuts down, and refuses requests from then on, so
+/// the listeners can drain even while clients (node agents) would reconnect.
 struct StoreCloser: ServiceLifecycle.Service {
     let store: Store
+    let context: ServerContext
 
     func run() async throws {
         try? await gracefulShutdown()
+        self.context.shuttingDown.store(true, ordering: .relaxed)
         self.store.closeWatches()
     }
 }

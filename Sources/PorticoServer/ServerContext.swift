@@ -12,6 +12,8 @@ final class ServerContext: Sendable {
     let store: Store
     let logger: Logger
     let resources: Mutex<[String: any ServedResource]> = Mutex([:])
+    /// Set when the server begins to shut down: requests are refused from then on.
+    let shuttingDown = Atomic<Bool>(false)
     let work: AsyncStream<ControllerWork>
     let workQueue: AsyncStream<ControllerWork>.Continuation
 

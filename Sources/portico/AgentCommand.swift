@@ -38,6 +38,9 @@ struct Agent: AsyncParsableCommand {
     @Option(help: "The cluster's DNS domain.")
     var clusterDomain: String = "cluster.local"
 
+    @Option(help: "The duration of the node's Lease; it is renewed every quarter of it.")
+    var nodeLeaseDurationSeconds: Int32 = 40
+
     @Option(help: "Labels for the Node, key=value,key=value.")
     var nodeLabels: String = ""
 
@@ -45,6 +48,7 @@ struct Agent: AsyncParsableCommand {
     var logLevel: String = "info"
 
     func validate() throws {
+        if self.nodeLeaseDurationSeconds < 1 { throw ValidationError("--node-lease-duration-seconds must be at least 1") }
         guard let ip = IPAddress(self.nodeIP), ip.family == .ipv4 else { throw ValidationError("--node-ip \(self.nodeIP) is not an IPv4 address") }
         guard let network = IPNetwork(self.podCIDR), network.address.family == .ipv4, network.prefixLength <= 30 else {
             throw ValidationError("--pod-cidr \(self.podCIDR) is not an IPv4 network of at least 4 addresses")
@@ -62,6 +66,7 @@ struct Agent: AsyncParsableCommand {
         configuration.kubeletPort = self.kubeletPort
         configuration.clusterDNS = self.clusterDNS
         configuration.clusterDomain = self.clusterDomain
+        configuration.leaseDurationSeconds = self.nodeLeaseDurationSeconds
         for pair in self.nodeLabels.split(separator: ",") {
             let kv = pair.split(separator: "=", maxSplits: 1)
             configuration.nodeLabels[String(kv[0])] = kv.count == 2 ? String(kv[1]) : ""
@@ -72,7 +77,9 @@ struct Agent: AsyncParsableCommand {
         FileHandle.standardOutput.write(Data("portico agent: node \(self.nodeName) at \(self.nodeIP), pods from \(self.podCIDR)\n".utf8))
         let group = ServiceGroup(configuration: .init(services: [agent], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
+        logger.debug("agent stopped; closing the API connections")
         try await transport.shutdown()
+        logger.debug("API connections closed")
     }
 
     /// This executable, for the launcher and the built-in images.

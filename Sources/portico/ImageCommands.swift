@@ -28,7 +28,7 @@ struct Agnhost: AsyncParsableCommand {
         case "netexec": try await AgnhostNetexec.parse(rest).run()
         case "serve-hostname": try await AgnhostServeHostname.parse(rest).run()
         case "pause":
-            Pause.agnhost(terminationMessagePath: ProcessInfo.processInfo.environment["TERMINATION_MESSAGE_PATH"] ?? "/dev/termination-log")
+            await Pause.agnhost(terminationMessagePath: ProcessInfo.processInfo.environment["TERMINATION_MESSAGE_PATH"] ?? "/dev/termination-log")
         default:
             FileHandle.standardError.write(Data("""
                 Error: agnhost subcommand \(GoQuoteLite.quote(name)) is not built into Portico; built in: \(Self.builtIn.joined(separator: ", "))
@@ -104,18 +104,18 @@ func parseBool(_ text: String) throws -> Bool {
 }
 
 /// `portico pause`: the registry.k8s.io/pause image's program.
-struct PauseCommand: ParsableCommand {
+struct PauseCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "pause", abstract: "Sleep until SIGTERM or SIGINT (the pause image).",
                                                     shouldDisplay: false)
 
     @Argument(parsing: .captureForPassthrough) var arguments: [String] = []
 
-    func run() throws {
+    func run() async throws {
         if self.arguments.first?.lowercased() == "-v" {
             print("pause.c portico-\(PorticoVersion.portico)")
             return
         }
-        Pause.image()
+        await Pause.image()
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import PorticoAPI
+import PorticoTestSupport
 
 /// A real `portico server` process on a free loopback port with its own data directory, and
 /// the real `kubectl` pointed at it through the kubeconfig the server writes. Everything is
@@ -10,16 +11,7 @@ final class ServerProcess: @unchecked Sendable {
     var process: Process?
     let log: String
 
-    static var binary: String {
-        if let given = ProcessInfo.processInfo.environment["PORTICO_BINARY"] { return given }
-        // The test bundle sits beside the built products: .build/<config>/portico-packageTests.xctest
-        let bundle = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for candidate in [bundle.appendingPathComponent("portico"), bundle.deletingLastPathComponent().appendingPathComponent("portico")]
-        where FileManager.default.isExecutableFile(atPath: candidate.path) {
-            return candidate.path
-        }
-        return URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(".build/debug/portico").path
-    }
+    static var binary: String { PorticoBinary.path }
 
     init() throws {
         self.directory = FileManager.default.temporaryDirectory.appendingPathComponent("portico-kubectl-\(UUID().uuidString)").path
@@ -103,26 +95,10 @@ final class ServerProcess: @unchecked Sendable {
     }
 
     func run(_ program: String, _ arguments: [String], input: String? = nil, environment: [String: String] = [:]) throws -> Output {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [program] + arguments
-        var env = ["KUBECONFIG": self.kubeconfig, "HOME": self.directory + "/home", "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]
+        var env = ["KUBECONFIG": self.kubeconfig, "HOME": self.directory + "/home"]
         for (k, v) in environment { env[k] = v }
-        process.environment = env
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        let stdin = Pipe()
-        process.standardInput = stdin
-        try process.run()
-        if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
-        try stdin.fileHandleForWriting.close()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Output(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                      stderr: String(decoding: errData, as: UTF8.self))
+        let result = try Command.run(program, arguments, environment: env, input: input)
+        return Output(status: result.status, stdout: result.stdout, stderr: result.stderr)
     }
 
     func write(_ name: String, _ text: String) throws -> String {

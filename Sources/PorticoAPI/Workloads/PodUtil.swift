@@ -1,8 +1,14 @@
 /// What upstream's podutil answers about a pod, shared by the controllers, the node agent
 /// and (later) DNS: readiness, activity, availability, owners and named ports.
+extension PodStatus {
+    public func condition(_ type: String) -> PodCondition? {
+        self.conditions.first { $0.type == type }
+    }
+}
+
 extension Pod {
     public func condition(_ type: String) -> PodCondition? {
-        self.status.conditions.first { $0.type == type }
+        self.status.condition(type)
     }
 
     /// The Ready condition is True.

@@ -1,0 +1,167 @@
+import Foundation
+import PorticoAPI
+import Yams
+
+/// A lab's shape: its name, how many nodes, and every address range, with the defaults of
+/// the picture in DESIGN.md. Read from `--config lab.yaml` (any field may be left out).
+public struct LabConfig: Sendable, Equatable, Codable {
+    /// Prefix of everything the lab makes: network namespaces, links, the data directory.
+    public var name = "portico"
+    public var nodes = 3
+    /// The LAN the nodes and the host share.
+    public var lan = "10.10.10.0/24"
+    /// The host's address on the LAN (the API server listens there too).
+    public var hostAddress = "10.10.10.254"
+    /// Node N's pod CIDR: `{n}` is replaced by the node's number.
+    public var podCIDR = "10.244.{n}.0/24"
+    public var serviceCIDR = "10.96.0.0/12"
+    public var nodePortRange = "30000-32767"
+    public var apiPort = 6443
+    /// How long an agent may be silent before its node is NotReady (upstream's default since 1.32).
+    public var nodeMonitorGracePeriod = "50s"
+    public var nodeMonitorPeriod = "5s"
+    /// The agents' Lease duration; they renew it every quarter of it (the kubelet's 40 s).
+    public var nodeLeaseDurationSeconds = 40
+    /// Where the lab keeps its store, keys, logs and kubeconfig; default /var/lib/portico/labs/<name>.
+    public var dataDir: String? = nil
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case name, nodes, lan, hostAddress, podCIDR, serviceCIDR, nodePortRange, apiPort, nodeMonitorGracePeriod, nodeMonitorPeriod, nodeLeaseDurationSeconds, dataDir
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = LabConfig()
+        self.name = try c.decodeIfPresent(String.self, forKey: .name) ?? d.name
+        self.nodes = try c.decodeIfPresent(Int.self, forKey: .nodes) ?? d.nodes
+        self.lan = try c.decodeIfPresent(String.self, forKey: .lan) ?? d.lan
+        self.hostAddress = try c.decodeIfPresent(String.self, forKey: .hostAddress) ?? d.hostAddress
+        self.podCIDR = try c.decodeIfPresent(String.self, forKey: .podCIDR) ?? d.podCIDR
+        self.serviceCIDR = try c.decodeIfPresent(String.self, forKey: .serviceCIDR) ?? d.serviceCIDR
+        self.nodePortRange = try c.decodeIfPresent(String.self, forKey: .nodePortRange) ?? d.nodePortRange
+        self.apiPort = try c.decodeIfPresent(Int.self, forKey: .apiPort) ?? d.apiPort
+        self.nodeMonitorGracePeriod = try c.decodeIfPresent(String.self, forKey: .nodeMonitorGracePeriod) ?? d.nodeMonitorGracePeriod
+        self.nodeMonitorPeriod = try c.decodeIfPresent(String.self, forKey: .nodeMonitorPeriod) ?? d.nodeMonitorPeriod
+        self.nodeLeaseDurationSeconds = try c.decodeIfPresent(Int.self, forKey: .nodeLeaseDurationSeconds) ?? d.nodeLeaseDurationSeconds
+        self.dataDir = try c.decodeIfPresent(String.self, forKey: .dataDir)
+    }
+
+    public static func load(path: String) throws -> LabConfig {
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        do {
+            return try YAMLDecoder().decode(LabConfig.self, from: text.isEmpty ? "{}" : text)
+        } catch let error as DecodingError {
+            throw LabError("\(path): \(Self.describe(error))")
+        }
+    }
+
+    static func describe(_ error: DecodingError) -> String {
+        switch error {
+        case .typeMismatch(let type, let context), .valueNotFound(let type, let context):
+            return "\(context.codingPath.map(\.stringValue).joined(separator: ".")): expected \(type)"
+        case .dataCorrupted(let context): return context.debugDescription
+        case .keyNotFound(let key, _): return "\(key.stringValue) is required"
+        @unknown default: return "\(error)"
+        }
+    }
+
+    public var dataDirectory: String { self.dataDir ?? "/var/lib/portico/labs/\(self.name)" }
+}
+
+public struct LabError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// Everything a lab consists of, computed from its config before anything is made: the
+/// names and addresses `up` creates and `down` removes.
+public struct LabPlan: Sendable, Equatable {
+    public struct NodePlan: Sendable, Equatable {
+        public var name: String
+        public var netns: String
+        /// The host end of the node's veth, on the bridge (the node end is `eth0`).
+        public var hostVeth: String
+        public var address: String
+        public var podCIDR: String
+    }
+
+    public var config: LabConfig
+    public var bridge: String
+    public var prefixLength: Int
+    public var nodes: [NodePlan]
+    /// Prefix of every network namespace of the lab (nodes and pods).
+    public var netnsPrefix: String
+    public var serviceCIDR: String
+
+    public var dataDirectory: String { self.config.dataDirectory }
+    public var kubeconfigPath: String { self.dataDirectory + "/kubeconfig" }
+    public var serverDirectory: String { self.dataDirectory + "/server" }
+    public var logsDirectory: String { self.dataDirectory + "/logs" }
+    public func nodeDirectory(_ node: NodePlan) -> String { self.dataDirectory + "/nodes/" + node.name }
+
+    /// Checks every field, naming it and saying what is wrong.
+    public init(_ config: LabConfig) throws {
+        self.config = config
+        var problems: [String] = []
+        let name = config.name
+        if name.isEmpty || name.count > 11 || !name.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-") })
+            || name.hasPrefix("-")
+        {
+            problems.append("name: \(GoQuote.quote(name)) must be 1-11 lower-case letters, digits or '-' (it prefixes interface names, which Linux limits to 15 characters)")
+        }
+        if !(1...50).contains(config.nodes) { problems.append("nodes: \(config.nodes) must be between 1 and 50") }
+        let lan = IPNetwork(config.lan)
+        if lan == nil || lan?.address.family != .ipv4 || (lan?.prefixLength ?? 0) > 29 {
+            problems.append("lan: \(GoQuote.quote(config.lan)) must be an IPv4 network of /29 or larger")
+        }
+        let host = IPAddress(config.hostAddress)
+        if let lan, let host, !lan.contains(host) { problems.append("hostAddress: \(config.hostAddress) is not inside lan \(config.lan)") }
+        if host == nil { problems.append("hostAddress: \(GoQuote.quote(config.hostAddress)) is not an IPv4 address") }
+        if !config.podCIDR.contains("{n}") { problems.append("podCIDR: \(GoQuote.quote(config.podCIDR)) must contain {n}, the node's number") }
+        let service = IPNetwork(config.serviceCIDR)
+        if service == nil { problems.append("serviceCIDR: \(GoQuote.quote(config.serviceCIDR)) is not a CIDR") }
+        if !(1...65535).contains(config.apiPort) { problems.append("apiPort: \(config.apiPort) is not a port") }
+        for (field, value) in [("nodeMonitorGracePeriod", config.nodeMonitorGracePeriod), ("nodeMonitorPeriod", config.nodeMonitorPeriod)] {
+            if ((try? GoDuration.parse(value)) ?? 0) <= 0 { problems.append("\(field): \(GoQuote.quote(value)) must be a positive duration such as 50s") }
+        }
+        if config.nodeLeaseDurationSeconds < 1 {
+            problems.append("nodeLeaseDurationSeconds: \(config.nodeLeaseDurationSeconds) must be at least 1")
+        } else if let grace = try? GoDuration.parse(config.nodeMonitorGracePeriod), grace <= Double(config.nodeLeaseDurationSeconds) / 4 {
+            problems.append("nodeMonitorGracePeriod: \(config.nodeMonitorGracePeriod) must be longer than the agents' lease renewal, every nodeLeaseDurationSeconds/4 = \(Double(config.nodeLeaseDurationSeconds) / 4) s")
+        }
+        var nodes: [NodePlan] = []
+        if let lan, let host, problems.isEmpty {
+            let base = lan.address.ipv4Value
+            for n in 1...config.nodes {
+                let address = IPAddress(ipv4: base + UInt32(n))
+                if address == host || !lan.contains(address) {
+                    problems.append("lan: \(config.lan) has no room for node-\(n) beside the host at \(config.hostAddress)")
+                    break
+                }
+                let cidr = config.podCIDR.replacingOccurrences(of: "{n}", with: String(n))
+                guard let pods = IPNetwork(cidr), pods.address.family == .ipv4, pods.prefixLength <= 28 else {
+                    problems.append("podCIDR: node-\(n)'s \(GoQuote.quote(cidr)) is not an IPv4 network of /28 or larger")
+                    break
+                }
+                nodes.append(NodePlan(name: "node-\(n)", netns: "\(name)-node-\(n)", hostVeth: "\(name)-n\(n)", address: address.description,
+                                      podCIDR: pods.description))
+            }
+            // No range may overlap another.
+            var ranges: [(String, IPNetwork)] = [("lan", lan)] + nodes.map { ("podCIDR of \($0.name)", IPNetwork($0.podCIDR)!) }
+            if let service { ranges.append(("serviceCIDR", service)) }
+            for i in ranges.indices {
+                for j in ranges.indices where j > i && (ranges[i].1.contains(ranges[j].1.address) || ranges[j].1.contains(ranges[i].1.address)) {
+                    problems.append("\(ranges[i].0) \(ranges[i].1) overlaps \(ranges[j].0) \(ranges[j].1)")
+                }
+            }
+        }
+        if !problems.isEmpty { throw LabError("the lab config is invalid:\n  " + problems.joined(separator: "\n  ")) }
+        self.bridge = "\(name)-br"
+        self.prefixLength = lan!.prefixLength
+        self.nodes = nodes
+        self.netnsPrefix = "\(name)-"
+        self.serviceCIDR = service!.description
+    }
+}
