@@ -89,6 +89,7 @@ let package = Package(
                 "PorticoClient",
                 "PorticoNode",
                 "PorticoServer",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
@@ -143,6 +144,7 @@ let package = Package(
             ]
         ),
         .target(name: "PorticoTestSupport", path: "Tests/PorticoTestSupport"),
+        .testTarget(name: "PorticoControllersTests", dependencies: ["PorticoControllers", "PorticoAPI"]),
         .testTarget(name: "PorticoLabTests", dependencies: ["PorticoLab", "PorticoAPI", "PorticoTestSupport"]),
         .testTarget(name: "PorticoNodeTests", dependencies: ["PorticoNode", "PorticoImages", "PorticoAPI", "PorticoTestSupport"]),
         .testTarget(name: "PorticoAPITests", dependencies: ["PorticoAPI"]),

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PorticoAPI
 import PorticoLab
 
 /// The options that pick a lab: its config file, or just its name.
@@ -70,5 +71,41 @@ struct Status: AsyncParsableCommand {
 
     func run() async throws {
         print(await Lab.status(try self.lab.load()))
+    }
+}
+
+/// `portico bench lab`: up time, scale-out time and peak memory, beside references.
+struct LabBenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lab", abstract: "Time to a Ready lab and to 50 ready endpoints, and peak memory (needs root; makes its own lab).")
+
+    @Option(help: "Nodes of the benchmark's lab.")
+    var nodes: Int = 3
+
+    @Option(help: "Replicas to scale to.")
+    var replicas: Int = 50
+
+    func run() async throws {
+        #if DEBUG
+        print("note: this is a debug build; run `swift run -c release portico bench lab` for meaningful numbers\n")
+        #endif
+        guard getuid() == 0 else {
+            FileHandle.standardError.write(Data("portico bench lab needs root: it makes a lab of its own.\n".utf8))
+            throw ExitCode(1)
+        }
+        var bench = LabBench(porticoPath: Agent.executablePath)
+        bench.nodes = self.nodes
+        bench.replicas = self.replicas
+        print("portico bench lab: \(self.nodes) nodes, \(self.replicas) replicas; ratio = Portico time / reference time")
+        let rows = try await bench.run { FileHandle.standardError.write(Data("  \($0)\n".utf8)) }
+        var table = [["WHAT", "PORTICO", "REFERENCE", "RATIO", "REFERENCE IS"]]
+        for row in rows {
+            let isMemory = row.what.hasPrefix("peak memory")
+            table.append([row.what, isMemory ? String(format: "%.1f", row.portico) : String(format: "%.3fs", row.portico),
+                          row.reference.map { String(format: "%.3fs", $0) } ?? "",
+                          row.reference.map { String(format: "%.2f", row.portico / $0) } ?? "", row.referenceIs])
+        }
+        print("")
+        print(TableText.align(table), terminator: "")
     }
 }
