@@ -148,7 +148,7 @@ public struct Lab: Sendable {
         let adminKubeconfig = plan.serverDirectory + "/admin.kubeconfig"
         let deadline = ContinuousClock.now + .seconds(60)
         while ContinuousClock.now < deadline {
-            guard LabState.isRunning(pid) else { throw LabError("the API server exited; see \(log)") }
+            guard LabState.isRunning(pid) else { throw LabError("the API server exited; the end of \(log):\n\(Self.tail(log, lines: 6))") }
             if FileManager.default.fileExists(atPath: adminKubeconfig), let kubeconfig = try? Kubeconfig.load(path: adminKubeconfig) {
                 let transport = try HTTPTransport(kubeconfig)
                 if let response = try? await transport.send(ClientRequest(method: "GET", path: "/readyz")), response.status == 200 {
@@ -192,7 +192,7 @@ public struct Lab: Sendable {
         var ready: Set<String> = []
         while ContinuousClock.now < deadline {
             for process in state.processes where !LabState.isRunning(process.pid) {
-                throw LabError("\(process.role == "server" ? "the API server" : "the agent of \(process.role)") exited; see \(process.log)")
+                throw LabError("\(process.role == "server" ? "the API server" : "the agent of \(process.role)") exited; the end of \(process.log):\n\(Self.tail(process.log, lines: 6))")
             }
             if let nodes = try? await client.list(Node.self).items {
                 ready = Set(nodes.filter(\.isReady).map(\.metadata.name)).intersection(wanted)

@@ -35,7 +35,8 @@ public struct LabState: Codable, Sendable, Equatable {
         {
             return false
         }
+        // Empty while the process is between fork and exec.
         let cmdline = (try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8)) ?? ""
-        return cmdline.contains("portico")
+        return cmdline.isEmpty || cmdline.contains("portico")
     }
 }
