@@ -96,6 +96,7 @@ let package = Package(
         .target(
             name: "PorticoNode",
             dependencies: [
+                "CPorticoSandbox",
                 "PorticoAPI",
                 "PorticoClient",
                 "PorticoImages",

@@ -23,6 +23,8 @@
 
 int portico_sandbox_linked(void) { return 1; }
 
+int portico_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
+
 static void die(const char *what, const char *detail) {
     fprintf(stderr, "portico sandbox: %s%s%s: %s\n", what, detail ? " " : "", detail ? detail : "", strerror(errno));
     _exit(126);

@@ -288,6 +288,9 @@ public struct Lab: Sendable {
     /// made. Whatever is already gone is skipped, so a second `down` does nothing.
     public static func remove(_ plan: LabPlan, printer: StepPrinter) async throws {
         let state = LabState.load(plan.dataDirectory)
+        // Evidence that this lab is (or was) here; without it, shared-looking things such as
+        // the service CIDR's route are left alone: they may belong to another lab.
+        let ours = state != nil || FileManager.default.fileExists(atPath: "/sys/class/net/\(plan.bridge)")
         try await printer.step("Stopping the lab's processes") {
             for process in (state?.processes ?? []).reversed() where LabState.isRunning(process.pid) {
                 kill(process.pid, SIGTERM)
@@ -303,6 +306,14 @@ public struct Lab: Sendable {
             }
         }
         try await printer.step("Removing the network namespaces, links and routes") {
+            // Routes through the lab's bridge go with it; only this lab's are looked at.
+            for node in plan.nodes {
+                let route = try await Shell.run("ip", ["-4", "route", "show", node.podCIDR, "proto", "static"], allowFailure: true)
+                let words = route.output.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init)
+                if words.count >= 5, words[1] == "via", words[2] == node.address, words[3] == "dev", words[4] == plan.bridge {
+                    _ = try await Shell.run("ip", ["route", "del", node.podCIDR, "via", node.address, "dev", plan.bridge], allowFailure: true)
+                }
+            }
             for netns in self.namespaces(of: plan) {
                 _ = try await Shell.run("ip", ["netns", "del", netns], allowFailure: true)
             }
@@ -312,14 +323,8 @@ public struct Lab: Sendable {
             for node in plan.nodes where FileManager.default.fileExists(atPath: "/sys/class/net/\(node.hostVeth)") {
                 _ = try await Shell.run("ip", ["link", "del", node.hostVeth], allowFailure: true)
             }
-            for node in plan.nodes {
-                let route = try await Shell.run("ip", ["-4", "route", "show", node.podCIDR, "proto", "static"], allowFailure: true)
-                if route.output.contains("via \(node.address)") {
-                    _ = try await Shell.run("ip", ["route", "del", node.podCIDR, "via", node.address], allowFailure: true)
-                }
-            }
             let unreachable = try await Shell.run("ip", ["-4", "route", "show", "type", "unreachable"], allowFailure: true)
-            if unreachable.output.split(separator: "\n").contains(where: { $0.hasPrefix("unreachable \(plan.serviceCIDR)") }) {
+            if ours, unreachable.output.split(separator: "\n").contains(where: { $0.hasPrefix("unreachable \(plan.serviceCIDR)") }) {
                 try await Shell.run("ip", ["route", "del", "unreachable", plan.serviceCIDR])
             }
         }

@@ -9,8 +9,10 @@ import PorticoNode
 /// reference measured in the same run on the same machine:
 /// - up: the bare kernel plumbing of the same lab (bridge, namespaces, veths, addresses),
 ///   made and removed with the same `ip` commands, without any Portico process;
-/// - scale: the same number of netexec processes started straight into one namespace and
-///   waited for until each answers, without API, controllers, scheduling or sandboxes.
+/// - scale: the same number of netexec processes started directly on loopback and waited
+///   for until each answers, without API, controllers, scheduling or sandboxes;
+/// - a deleted pod leaving its EndpointSlice: one change delivered through a watch, the
+///   floor under any controller's reaction.
 public struct LabBench: Sendable {
     public var nodes = 3
     public var replicas = 50
@@ -57,7 +59,12 @@ public struct LabBench: Sendable {
             progress("starting \(self.replicas) netexec processes straight, for the reference")
             let direct = try await self.directProcesses()
             rows.append(Row(what: "kubectl scale --replicas=\(self.replicas) → \(self.replicas) ready endpoints", portico: scaleTime,
-                            reference: direct, referenceIs: "\(self.replicas) netexec processes started in one namespace, no API"))
+                            reference: direct, referenceIs: "\(self.replicas) netexec processes started directly on loopback, no API"))
+            progress("deleting pods one by one, timing until their endpoints go")
+            let leave = try await self.deletionToSlice(client, samples: 10)
+            let watchFloor = try await self.watchDelivery(client, samples: 10)
+            rows.append(Row(what: "pod deleted → its endpoint leaves the slice (median of 10)", portico: leave, reference: watchFloor,
+                            referenceIs: "one ConfigMap change delivered through a watch"))
             let state = LabState.load(plan.dataDirectory)
             for process in state?.processes ?? [] {
                 let peak = Self.peakMemoryKiB(process.pid)
@@ -159,6 +166,44 @@ public struct LabBench: Sendable {
             }
         }
         return Self.seconds(ContinuousClock.now - start)
+    }
+
+    /// Median time from a pod's deletion to its endpoint leaving the Service's slices.
+    func deletionToSlice(_ client: KubeClient, samples: Int) async throws -> Double {
+        var times: [Double] = []
+        let pods = try await client.list(Pod.self, namespace: "default", labelSelector: "app=bench").items
+        for pod in pods.prefix(samples) {
+            let start = ContinuousClock.now
+            try await client.delete(Pod.self, namespace: "default", name: pod.metadata.name)
+            while true {
+                let slices = try await client.list(EndpointSlice.self, namespace: "default", labelSelector: "kubernetes.io/service-name=bench").items
+                // By name: a replacement on the same node may get the same address.
+                if !slices.flatMap(\.endpoints).contains(where: { $0.targetRef?.uid == pod.metadata.uid }) { break }
+                try await Task.sleep(for: .milliseconds(2))
+                if ContinuousClock.now - start > .seconds(60) { throw LabError("pod \(pod.metadata.name) never left the slice") }
+            }
+            times.append(Self.seconds(ContinuousClock.now - start))
+        }
+        return times.sorted()[times.count / 2]
+    }
+
+    /// Median time for one write to arrive through a watch opened before it.
+    func watchDelivery(_ client: KubeClient, samples: Int) async throws -> Double {
+        var map = ConfigMap(metadata: ObjectMeta(name: "bench-floor", namespace: "default"))
+        map = try await client.create(map)
+        var times: [Double] = []
+        for i in 0..<samples {
+            let stream = try await client.watch(ConfigMap.self, namespace: "default", resourceVersion: map.metadata.resourceVersion,
+                                                fieldSelector: "metadata.name=bench-floor")
+            let start = ContinuousClock.now
+            map.data["sample"] = String(i)
+            map = try await client.update(map)
+            for try await event in stream {
+                if case .modified = event { break }
+            }
+            times.append(Self.seconds(ContinuousClock.now - start))
+        }
+        return times.sorted()[times.count / 2]
     }
 
     static func peakMemoryKiB(_ pid: Int32) -> Int {

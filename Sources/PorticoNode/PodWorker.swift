@@ -386,17 +386,18 @@ actor PodWorker {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: porticoPath)
         process.arguments = ["sandbox", "--netns", netns, "--hostname", hostname, "--setsid", "--"] + command
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
+        guard let pipe = try? Shell.pipe() else { return (126, "no pipe for the probe's output") }
+        process.standardOutput = pipe.write
+        process.standardError = pipe.write
         process.standardInput = FileHandle.nullDevice
         do { try process.run() } catch { return (126, "\(error)") }
+        try? pipe.write.close()
         let pid = process.processIdentifier
         return await withTaskGroup(of: (Int32, String)?.self) { group in
             group.addTask {
                 let data: Data = await withCheckedContinuation { continuation in
                     DispatchQueue.global().async {
-                        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+                        let data = pipe.read.readDataToEndOfFile()
                         process.waitUntilExit()
                         continuation.resume(returning: data)
                     }

@@ -4,11 +4,13 @@ import PorticoTestSupport
 import Testing
 
 /// What the agent does with pods, on a one-node lab as root: restarts with back-off, probes,
-/// graceful termination, phases, the service environment and images it cannot run.
-@Suite(.serialized)
-struct PodLifecycleTests {
+/// graceful termination, phases, the service environment and images it cannot run. Part of
+/// `LabTests`, so that no two labs are up at once (the other test compares the machine's
+/// links and routes before and after).
+extension LabTests {
     @Test func agentRunsPodsAsAKubeletDoes() throws {
-        let lab = try LabHarness(nodes: 1)
+        // Ranges of its own, so it can run beside the other lab test.
+        let lab = try LabHarness(nodes: 1, extra: "lan: 10.77.7.0/24\nhostAddress: 10.77.7.254\npodCIDR: 10.78.{n}.0/24\nserviceCIDR: 10.79.0.0/16")
         defer { lab.tearDown() }
         let up = try lab.portico("up")
         #expect(up.status == 0, "portico up failed:\n\(up.combined)")
