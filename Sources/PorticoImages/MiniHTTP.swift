@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 
 /// The little HTTP/1.1 server the built-in images need: one request at a time per
 /// connection, keep-alive, the body collected, the client's address known.
@@ -50,6 +51,30 @@ enum MiniHTTP {
 
         static func text(_ text: String) -> Response { Response(status: 200, body: Array(text.utf8)) }
         static func error(_ status: Int, _ text: String) -> Response { Response(status: status, body: Array((text + "\n").utf8)) }
+    }
+
+    typealias Server = NIOAsyncChannel<NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>, Never>
+
+    /// Listens for HTTP/1.1 on every address at `port`.
+    static func bind(port: Int) async throws -> Server {
+        try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .bind(host: "0.0.0.0", port: port) { channel in
+                channel.pipeline.configureHTTPServerPipeline().flatMapThrowing {
+                    try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(wrappingChannelSynchronously: channel)
+                }
+            }
+    }
+
+    /// Answers every connection of `server` with `handler`, each in a task of its own.
+    static func serveAll(_ server: Server, handler: @escaping @Sendable (Request) async -> Response) async throws {
+        try await server.executeThenClose { connections in
+            try await withThrowingDiscardingTaskGroup { connectionTasks in
+                for try await connection in connections {
+                    connectionTasks.addTask { try? await self.serve(connection, handler: handler) }
+                }
+            }
+        }
     }
 
     static func serve(_ connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>,

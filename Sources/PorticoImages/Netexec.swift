@@ -55,26 +55,10 @@ public struct Netexec: Sendable {
                     tasks.addTask { try await Self.serveUDP(channel, hostname: hostname) }
                 }
             }
-            let server = try await ServerBootstrap(group: group)
-                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-                .bind(host: "0.0.0.0", port: self.httpPort) { channel in
-                    channel.pipeline.configureHTTPServerPipeline().flatMapThrowing {
-                        try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(wrappingChannelSynchronously: channel)
-                    }
-                }
+            let server = try await MiniHTTP.bind(port: self.httpPort)
             ImageLog.log("Started HTTP server on port \(self.httpPort)")
             tasks.addTask {
-                try await server.executeThenClose { connections in
-                    try await withThrowingDiscardingTaskGroup { connectionTasks in
-                        for try await connection in connections {
-                            connectionTasks.addTask {
-                                try? await MiniHTTP.serve(connection) { request in
-                                    await self.handle(request, state: state, hostname: hostname)
-                                }
-                            }
-                        }
-                    }
-                }
+                try await MiniHTTP.serveAll(server) { request in await self.handle(request, state: state, hostname: hostname) }
             }
         }
     }

@@ -60,26 +60,11 @@ public struct ServeHostname: Sendable {
             }
             if self.http {
                 let close = self.close
-                let server = try await ServerBootstrap(group: group)
-                    .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-                    .bind(host: "0.0.0.0", port: self.port) { channel in
-                        channel.pipeline.configureHTTPServerPipeline().flatMapThrowing {
-                            try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(wrappingChannelSynchronously: channel)
-                        }
-                    }
+                let server = try await MiniHTTP.bind(port: self.port)
                 tasks.addTask {
-                    try await server.executeThenClose { connections in
-                        try await withThrowingDiscardingTaskGroup { connectionTasks in
-                            for try await connection in connections {
-                                connectionTasks.addTask {
-                                    try? await MiniHTTP.serve(connection) { request in
-                                        ImageLog.log("HTTP request from \(request.remote)")
-                                        return MiniHTTP.Response(status: 200, headers: close ? [("Connection", "close")] : [],
-                                                                 body: Array(hostname.utf8))
-                                    }
-                                }
-                            }
-                        }
+                    try await MiniHTTP.serveAll(server) { request in
+                        ImageLog.log("HTTP request from \(request.remote)")
+                        return MiniHTTP.Response(status: 200, headers: close ? [("Connection", "close")] : [], body: Array(hostname.utf8))
                     }
                 }
             }
