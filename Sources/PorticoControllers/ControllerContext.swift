@@ -6,7 +6,6 @@ import PorticoClient
 /// so the server's controllers keep a single cache of each kind between them.
 public final class ControllerContext: Sendable {
     public let client: KubeClient
-    public let events: EventRecorder
     public let logger: Logger
     public let pods: Informer<Pod>
     public let services: Informer<Service>
@@ -20,7 +19,6 @@ public final class ControllerContext: Sendable {
     public init(client: KubeClient, logger: Logger) {
         self.client = client
         self.logger = logger
-        self.events = EventRecorder(client: client, component: "portico-controllers", logger: logger)
         self.pods = Informer(client: client, logger: logger)
         self.services = Informer(client: client, logger: logger)
         self.nodes = Informer(client: client, logger: logger)
@@ -30,6 +28,11 @@ public final class ControllerContext: Sendable {
         self.replicaSets = Informer(client: client, logger: logger)
         self.deployments = Informer(client: client, logger: logger)
         self.leases = Informer(client: client, namespace: "kube-node-lease", logger: logger)
+    }
+
+    /// An event recorder that signs as `component`.
+    func recorder(_ component: String) -> EventRecorder {
+        EventRecorder(client: self.client, component: component, logger: self.logger)
     }
 
     /// Runs every informer until cancelled.

@@ -9,11 +9,14 @@ import PorticoClient
 final class DeploymentController: QueueController {
     let name = "deployment-controller"
     let context: ControllerContext
+    /// Events carry the component upstream names (kubectl describe's "From").
+    let events: EventRecorder
     let queue = WorkQueue<String>(baseDelay: .milliseconds(5), maxDelay: .seconds(1000))
     var workers: Int { 5 }
 
     init(context: ControllerContext) {
         self.context = context
+        self.events = context.recorder("deployment-controller")
     }
 
     func register() {
@@ -146,7 +149,7 @@ final class DeploymentController: QueueController {
         do {
             let created = try await self.context.client.create(rs)
             if replicas > 0 {
-                await self.context.events.normal(d, reason: "ScalingReplicaSet",
+                await self.events.normal(d, reason: "ScalingReplicaSet",
                                                  "Scaled up replica set \(created.metadata.name) from 0 to \(replicas)")
             }
             try await self.setDeploymentRevision(d, revision)
@@ -203,7 +206,7 @@ final class DeploymentController: QueueController {
         if updated == rs { return rs }
         let written = try await self.context.client.update(updated)
         if from != size {
-            await self.context.events.normal(d, reason: "ScalingReplicaSet",
+            await self.events.normal(d, reason: "ScalingReplicaSet",
                                              "Scaled \(size > from ? "up" : "down") replica set \(rs.metadata.name) from \(from) to \(size)")
         }
         return written

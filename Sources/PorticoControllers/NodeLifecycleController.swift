@@ -9,6 +9,8 @@ import Synchronization
 /// controllers take them out of Services. A node that reports again loses the taints.
 final class NodeLifecycleController: Sendable {
     let context: ControllerContext
+    /// Events carry the component upstream names (kubectl describe's "From").
+    let events: EventRecorder
     let gracePeriod: Duration
     let monitorPeriod: Duration
 
@@ -25,6 +27,7 @@ final class NodeLifecycleController: Sendable {
 
     init(context: ControllerContext, gracePeriod: Duration, monitorPeriod: Duration) {
         self.context = context
+        self.events = context.recorder("node-controller")
         self.gracePeriod = gracePeriod
         self.monitorPeriod = monitorPeriod
     }
@@ -58,7 +61,7 @@ final class NodeLifecycleController: Sendable {
         var current = node
         if silentFor > self.gracePeriod, ready?.status != "Unknown" {
             current = try await self.markUnknown(node)
-            await self.context.events.normal(node, reason: "NodeNotReady", "Node \(name) status is now: NodeNotReady")
+            await self.events.normal(node, reason: "NodeNotReady", "Node \(name) status is now: NodeNotReady")
         }
         try await self.syncTaints(current)
         if let status = current.condition("Ready")?.status, status != "True" {
@@ -121,7 +124,7 @@ final class NodeLifecycleController: Sendable {
             updated.status.conditions[i].reason = ""
             updated.status.conditions[i].message = ""
             _ = try await self.context.client.updateStatus(updated)
-            await self.context.events.warning(pod, reason: "NodeNotReady", "Node is not ready")
+            await self.events.warning(pod, reason: "NodeNotReady", "Node is not ready")
         }
     }
 }

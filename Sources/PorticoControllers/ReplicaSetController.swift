@@ -62,12 +62,15 @@ public enum ReplicaSetPlan {
 final class ReplicaSetController: QueueController {
     let name = "replicaset-controller"
     let context: ControllerContext
+    /// Events carry the component upstream names (kubectl describe's "From").
+    let events: EventRecorder
     let queue = WorkQueue<String>()
     let expectations = Expectations()
     var workers: Int { 5 }
 
     init(context: ControllerContext) {
         self.context = context
+        self.events = context.recorder("replicaset-controller")
     }
 
     func register() {
@@ -179,10 +182,10 @@ final class ReplicaSetController: QueueController {
                         group.addTask {
                             do {
                                 let pod = try await self.context.client.create(ReplicaSetPlan.pod(for: rs))
-                                await self.context.events.normal(rs, reason: "SuccessfulCreate", "Created pod: \(pod.metadata.name)")
+                                await self.events.normal(rs, reason: "SuccessfulCreate", "Created pod: \(pod.metadata.name)")
                                 return nil
                             } catch {
-                                await self.context.events.warning(rs, reason: "FailedCreate", "Error creating: \(error)")
+                                await self.events.warning(rs, reason: "FailedCreate", "Error creating: \(error)")
                                 return error
                             }
                         }
@@ -207,7 +210,7 @@ final class ReplicaSetController: QueueController {
                 for pod in victims {
                     group.addTask {
                         try await self.context.client.delete(Pod.self, namespace: pod.metadata.namespace, name: pod.metadata.name)
-                        await self.context.events.normal(rs, reason: "SuccessfulDelete", "Deleted pod: \(pod.metadata.name)")
+                        await self.events.normal(rs, reason: "SuccessfulDelete", "Deleted pod: \(pod.metadata.name)")
                     }
                 }
                 try await group.waitForAll()

@@ -79,12 +79,15 @@ public enum SchedulingPolicy {
 final class Scheduler: QueueController {
     let name = "default-scheduler"
     let context: ControllerContext
+    /// Events carry the component upstream names (kubectl describe's "From").
+    let events: EventRecorder
     let queue = WorkQueue<String>(baseDelay: .milliseconds(100), maxDelay: .seconds(10))
     let assumed = Mutex<[String: String]>([:])
     var workers: Int { 1 }
 
     init(context: ControllerContext) {
         self.context = context
+        self.events = context.recorder("default-scheduler")
     }
 
     func register() {
@@ -132,9 +135,9 @@ final class Scheduler: QueueController {
                 self.assumed.withLock { _ = $0.removeValue(forKey: podKey) }
                 throw error
             }
-            await self.context.events.normal(pod, reason: "Scheduled", "Successfully assigned \(namespace)/\(name) to \(node)")
+            await self.events.normal(pod, reason: "Scheduled", "Successfully assigned \(namespace)/\(name) to \(node)")
         case .unschedulable(let message):
-            await self.context.events.warning(pod, reason: "FailedScheduling", message)
+            await self.events.warning(pod, reason: "FailedScheduling", message)
             if pod.condition(PodConditionType.podScheduled)?.message != message {
                 var updated = pod
                 updated.status.conditions.removeAll { $0.type == PodConditionType.podScheduled }
