@@ -83,9 +83,29 @@ let package = Package(
         ),
         .target(name: "CPorticoSandbox"),
         .target(
+            name: "PorticoSystem",
+            dependencies: [
+                "CPorticoSandbox",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        .target(
+            name: "PorticoProxy",
+            dependencies: [
+                "PorticoAPI",
+                "PorticoClient",
+                "PorticoSystem",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
             name: "PorticoLab",
             dependencies: [
                 "PorticoAPI",
+                "PorticoSystem",
                 "PorticoClient",
                 "PorticoNode",
                 "PorticoServer",
@@ -97,6 +117,8 @@ let package = Package(
             name: "PorticoNode",
             dependencies: [
                 "CPorticoSandbox",
+                "PorticoSystem",
+                "PorticoProxy",
                 "PorticoAPI",
                 "PorticoClient",
                 "PorticoImages",
@@ -112,6 +134,7 @@ let package = Package(
             name: "PorticoImages",
             dependencies: [
                 "PorticoAPI",
+                "PorticoSystem",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -146,8 +169,9 @@ let package = Package(
         ),
         .target(name: "PorticoTestSupport", path: "Tests/PorticoTestSupport"),
         .testTarget(name: "PorticoControllersTests", dependencies: ["PorticoControllers", "PorticoAPI"]),
+        .testTarget(name: "PorticoProxyTests", dependencies: ["PorticoProxy", "PorticoAPI"]),
         .testTarget(name: "PorticoLabTests", dependencies: ["PorticoLab", "PorticoAPI", "PorticoTestSupport"]),
-        .testTarget(name: "PorticoNodeTests", dependencies: ["PorticoNode", "PorticoImages", "PorticoAPI", "PorticoTestSupport"]),
+        .testTarget(name: "PorticoNodeTests", dependencies: ["PorticoNode", "PorticoImages", "PorticoSystem", "PorticoAPI", "PorticoTestSupport"]),
         .testTarget(name: "PorticoAPITests", dependencies: ["PorticoAPI"]),
         .testTarget(name: "PorticoRegistryTests", dependencies: ["PorticoRegistry", "PorticoAPI"]),
         .testTarget(name: "PorticoStoreTests", dependencies: ["PorticoStore", "PorticoAPI"]),

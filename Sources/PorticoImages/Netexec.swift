@@ -4,6 +4,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import PorticoAPI
+import PorticoSystem
 import Synchronization
 
 /// agnhost's `netexec`, as upstream's test image serves it: HTTP on --http-port with

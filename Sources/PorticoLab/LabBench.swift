@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import PorticoSystem
 import PorticoAPI
 import PorticoClient
 import PorticoNode

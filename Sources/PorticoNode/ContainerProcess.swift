@@ -1,4 +1,5 @@
 import Foundation
+import PorticoSystem
 
 /// How a container process ended, in Kubernetes' terms: a signal death reads as 128+signal.
 public struct ProcessExit: Sendable, Equatable {

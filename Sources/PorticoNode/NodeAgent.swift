@@ -1,4 +1,5 @@
 import Foundation
+import PorticoSystem
 import Logging
 import PorticoAPI
 import PorticoClient

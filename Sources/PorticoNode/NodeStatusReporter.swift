@@ -1,4 +1,5 @@
 import Foundation
+import PorticoSystem
 import PorticoAPI
 import PorticoClient
 

@@ -2,6 +2,7 @@ import Foundation
 import PorticoAPI
 import PorticoImages
 @testable import PorticoNode
+import PorticoSystem
 import Testing
 
 /// The agent's pure parts: what runs for an image, the environment, the pod's files, the

@@ -3,21 +3,30 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 
-/// The little HTTP/1.1 server the built-in images need: one request at a time per
-/// connection, keep-alive, the body collected, the client's address known.
-enum MiniHTTP {
-    struct Request: Sendable {
-        var method: String
-        var target: String
-        var headers: [(name: String, value: String)]
-        var body: [UInt8]
+/// A small HTTP/1.1 server on SwiftNIO for the little endpoints Portico's processes answer
+/// (the built-in images, health checks, metrics): one request at a time per connection,
+/// keep-alive, the body collected, the client's address known.
+public enum MiniHTTP {
+    public struct Request: Sendable {
+        public var method: String
+        public var target: String
+        public var headers: [(name: String, value: String)]
+        public var body: [UInt8]
         /// The client as Go's RemoteAddr writes it: `ip:port` or `[ip]:port`.
-        var remote: String
+        public var remote: String
 
-        var path: String { String(self.target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0]) }
+        public init(method: String, target: String, headers: [(name: String, value: String)], body: [UInt8], remote: String) {
+            self.method = method
+            self.target = target
+            self.headers = headers
+            self.body = body
+            self.remote = remote
+        }
+
+        public var path: String { String(self.target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0]) }
 
         /// Query parameters, and for a form POST its fields too (as Go's FormValue reads them).
-        var query: [String: String] {
+        public var query: [String: String] {
             var result: [String: String] = [:]
             var sources: [Substring] = []
             let parts = self.target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
@@ -36,30 +45,30 @@ enum MiniHTTP {
         }
     }
 
-    struct Response: Sendable {
-        var status: Int
-        var headers: [(String, String)] = []
-        var contentType = "text/plain; charset=utf-8"
-        var body: [UInt8]
+    public struct Response: Sendable {
+        public var status: Int
+        public var headers: [(String, String)] = []
+        public var contentType = "text/plain; charset=utf-8"
+        public var body: [UInt8]
 
-        init(status: Int, headers: [(String, String)] = [], contentType: String = "text/plain; charset=utf-8", body: [UInt8]) {
+        public init(status: Int, headers: [(String, String)] = [], contentType: String = "text/plain; charset=utf-8", body: [UInt8]) {
             self.status = status
             self.headers = headers
             self.contentType = contentType
             self.body = body
         }
 
-        static func text(_ text: String) -> Response { Response(status: 200, body: Array(text.utf8)) }
-        static func error(_ status: Int, _ text: String) -> Response { Response(status: status, body: Array((text + "\n").utf8)) }
+        public static func text(_ text: String) -> Response { Response(status: 200, body: Array(text.utf8)) }
+        public static func error(_ status: Int, _ text: String) -> Response { Response(status: status, body: Array((text + "\n").utf8)) }
     }
 
-    typealias Server = NIOAsyncChannel<NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>, Never>
+    public typealias Server = NIOAsyncChannel<NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>, Never>
 
-    /// Listens for HTTP/1.1 on every address at `port`.
-    static func bind(port: Int) async throws -> Server {
+    /// Listens for HTTP/1.1 at `host` (every address by default) and `port`.
+    public static func bind(host: String = "0.0.0.0", port: Int) async throws -> Server {
         try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .bind(host: "0.0.0.0", port: port) { channel in
+            .bind(host: host, port: port) { channel in
                 channel.pipeline.configureHTTPServerPipeline().flatMapThrowing {
                     try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(wrappingChannelSynchronously: channel)
                 }
@@ -67,7 +76,7 @@ enum MiniHTTP {
     }
 
     /// Answers every connection of `server` with `handler`, each in a task of its own.
-    static func serveAll(_ server: Server, handler: @escaping @Sendable (Request) async -> Response) async throws {
+    public static func serveAll(_ server: Server, handler: @escaping @Sendable (Request) async -> Response) async throws {
         try await server.executeThenClose { connections in
             try await withThrowingDiscardingTaskGroup { connectionTasks in
                 for try await connection in connections {
@@ -77,7 +86,7 @@ enum MiniHTTP {
         }
     }
 
-    static func serve(_ connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>,
+    public static func serve(_ connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>,
                       handler: @Sendable (Request) async -> Response) async throws {
         let remote = connection.channel.remoteAddress.map(self.hostPort) ?? ""
         try await connection.executeThenClose { inbound, outbound in
@@ -112,19 +121,19 @@ enum MiniHTTP {
         }
     }
 
-    static func hostPort(_ address: SocketAddress) -> String {
+    public static func hostPort(_ address: SocketAddress) -> String {
         let ip = address.ipAddress ?? ""
         let port = address.port ?? 0
         return ip.contains(":") ? "[\(ip)]:\(port)" : "\(ip):\(port)"
     }
 
     /// Go's CanonicalMIMEHeaderKey: `user-agent` → `User-Agent`.
-    static func canonical(_ name: String) -> String {
+    public static func canonical(_ name: String) -> String {
         name.split(separator: "-", omittingEmptySubsequences: false).map { $0.prefix(1).uppercased() + $0.dropFirst().lowercased() }
             .joined(separator: "-")
     }
 
-    static func decode(_ s: String) -> String {
+    public static func decode(_ s: String) -> String {
         s.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? s
     }
 
@@ -135,41 +144,4 @@ enum MiniHTTP {
         formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
         return formatter.string(from: Date())
     }
-}
-
-/// Log lines as Go's `log` package writes them (`2026/11/25 17:00:00 message` to stderr),
-/// and termination signals turned into a callback.
-public enum ImageLog {
-    public static func log(_ message: String) {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.dateFormat = "yyyy/MM/dd HH:mm:ss"
-        FileHandle.standardError.write(Data("\(formatter.string(from: Date())) \(message)\n".utf8))
-    }
-
-    /// Ends the process from any thread. exit() from a dispatch or event-loop thread runs
-    /// libdispatch's thread cleanup and crashes; the built-in programs have nothing to flush.
-    public static func exitNow(_ code: Int32) -> Never {
-        _exit(code)
-    }
-
-    /// Calls `handler` with SIGTERM or SIGINT when one arrives (from a dispatch queue).
-    public static func trapTermination(_ handler: @escaping @Sendable (Int32) -> Void) {
-        for sig in [SIGTERM, SIGINT] {
-            signal(sig, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            source.setEventHandler { handler(sig) }
-            source.resume()
-            self.sources.keep(source)
-        }
-    }
-
-    /// Dispatch sources live as long as they are referenced.
-    final class Sources: @unchecked Sendable {
-        let lock = NSLock()
-        var list: [any DispatchSourceSignal] = []
-        func keep(_ source: any DispatchSourceSignal) { self.lock.withLock { self.list.append(source) } }
-    }
-
-    static let sources = Sources()
 }
