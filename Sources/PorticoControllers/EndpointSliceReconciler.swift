@@ -30,7 +30,7 @@ public struct EndpointSliceReconciler: Sendable {
         !service.spec.selector.isEmpty && service.spec.type != .externalName
     }
 
-    public func reconcile(service: Service, pods: [Pod], nodes: [String: Node], existing: [EndpointSlice], now: Time) -> Changes {
+    public func reconcile(service: Service, pods: [Pod], nodes: [String: Node], existing: [EndpointSlice], now: MicroTime) -> Changes {
         var changes = Changes()
         let owned = existing.filter { $0.metadata.isControlled(by: service.metadata.uid) }
         changes.delete += existing.filter { !$0.metadata.isControlled(by: service.metadata.uid) }
@@ -103,7 +103,7 @@ public struct EndpointSliceReconciler: Sendable {
     /// place new ones into slices already being updated, then into the unchanged slice that
     /// fits best, then into new slices.
     func reconcileByPortMapping(service: Service, family: AddressType, ports: [EndpointPort], labels: [String: String],
-                                existing: [EndpointSlice], desired: [String: Endpoint], now: Time, into changes: inout Changes) {
+                                existing: [EndpointSlice], desired: [String: Endpoint], now: MicroTime, into changes: inout Changes) {
         var remaining = desired
         var toUpdate: [EndpointSlice] = []
         var unchanged: [EndpointSlice] = []
@@ -168,7 +168,7 @@ public struct EndpointSliceReconciler: Sendable {
     }
 
     func newSlice(service: Service, family: AddressType, ports: [EndpointPort], labels: [String: String],
-                  endpoints: [Endpoint], now: Time) -> EndpointSlice {
+                  endpoints: [Endpoint], now: MicroTime) -> EndpointSlice {
         var meta = ObjectMeta(namespace: service.metadata.namespace, labels: labels)
         let prefix = service.metadata.name + "-"
         meta.generateName = NameRules.isDNS1123Subdomain(prefix + "a").isEmpty ? prefix : service.metadata.name

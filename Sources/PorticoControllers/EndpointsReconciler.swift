@@ -9,7 +9,7 @@ public enum EndpointsReconciler {
     public static let overCapacityAnnotation = "endpoints.kubernetes.io/over-capacity"
 
     /// The Endpoints the Service should have, or nil when it gets none (no selector, ExternalName).
-    public static func desired(service: Service, pods: [Pod], existing: Endpoints?, now: Time) -> Endpoints? {
+    public static func desired(service: Service, pods: [Pod], existing: Endpoints?, now: MicroTime) -> Endpoints? {
         guard EndpointSliceReconciler.managesSlices(for: service) else { return nil }
         let family: IPAddress.Family = service.spec.ipFamilies.first == .ipv6 ? .ipv6 : .ipv4
         let publishNotReady = service.spec.publishNotReadyAddresses

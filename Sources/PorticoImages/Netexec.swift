@@ -218,7 +218,11 @@ enum NetexecDial {
 
     static func http(host: String, port: Int, request: String) async throws -> String {
         let url = "http://\(host.contains(":") ? "[\(host)]" : host):\(port)/\(request.hasPrefix("/") ? String(request.dropFirst()) : request)"
-        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(5))
+        // A connection of its own per try, as upstream's dial makes a new transport each time:
+        // through a Service, each try may reach another endpoint.
+        var request = HTTPClientRequest(url: url)
+        request.headers.add(name: "Connection", value: "close")
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(5))
         let body = try await response.body.collect(upTo: 1 << 20)
         return String(buffer: body)
     }

@@ -26,7 +26,7 @@ public struct Lab: Sendable {
 
     public func up(_ printer: StepPrinter) async throws {
         printer.say("Creating lab \"\(self.config.name)\" with \(self.config.nodes) node\(self.config.nodes == 1 ? "" : "s") ...")
-        try await printer.step("Checking the machine (root, iproute2, network namespaces)") { try await self.preflight() }
+        try await printer.step("Checking the machine (root, iproute2, nftables, network namespaces)") { try await self.preflight() }
         if self.hasLeftovers {
             try await printer.step("Clearing the lab \"\(self.config.name)\" left by an earlier run") {
                 try await Lab.remove(self.plan, printer: StepPrinter(quiet: true))
@@ -181,6 +181,7 @@ public struct Lab: Sendable {
                 "agent", "--node-name", node.name, "--node-ip", node.address, "--pod-cidr", node.podCIDR,
                 "--kubeconfig", directory + "/kubeconfig", "--data-dir", directory, "--netns-prefix", plan.netnsPrefix,
                 "--node-lease-duration-seconds", String(self.config.nodeLeaseDurationSeconds),
+                "--cluster-cidr", plan.clusterCIDR, "--service-cluster-ip-range", plan.serviceCIDR,
             ])
             state.processes.append(LabState.Process(role: node.name, pid: pid, log: log))
             try state.save()
@@ -233,7 +234,7 @@ public struct Lab: Sendable {
         guard FileManager.default.fileExists(atPath: "/proc/self/ns/net") else {
             throw LabError("this kernel has no network namespaces (/proc/self/ns/net is missing); Portico's lab needs CONFIG_NET_NS")
         }
-        try await SystemPrograms.ensure(["ip": "iproute2"])
+        try await SystemPrograms.ensure(["ip": "iproute2", "nft": "nftables", "conntrack": "conntrack"])
         let probe = "\(self.plan.netnsPrefix)probe"
         let made = try await Shell.run("ip", ["netns", "add", probe], allowFailure: true)
         guard made.status == 0 else {

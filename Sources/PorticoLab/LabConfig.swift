@@ -14,6 +14,9 @@ public struct LabConfig: Sendable, Equatable, Codable {
     public var hostAddress = "10.10.10.254"
     /// Node N's pod CIDR: `{n}` is replaced by the node's number.
     public var podCIDR = "10.244.{n}.0/24"
+    /// The range every node's pod CIDR is in: the node proxies masquerade traffic to
+    /// ClusterIPs from outside it.
+    public var clusterCIDR = "10.244.0.0/16"
     public var serviceCIDR = "10.96.0.0/12"
     public var nodePortRange = "30000-32767"
     public var apiPort = 6443
@@ -28,7 +31,7 @@ public struct LabConfig: Sendable, Equatable, Codable {
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-        case name, nodes, lan, hostAddress, podCIDR, serviceCIDR, nodePortRange, apiPort, nodeMonitorGracePeriod, nodeMonitorPeriod, nodeLeaseDurationSeconds, dataDir
+        case name, nodes, lan, hostAddress, podCIDR, clusterCIDR, serviceCIDR, nodePortRange, apiPort, nodeMonitorGracePeriod, nodeMonitorPeriod, nodeLeaseDurationSeconds, dataDir
     }
 
     public init(from decoder: any Decoder) throws {
@@ -39,6 +42,7 @@ public struct LabConfig: Sendable, Equatable, Codable {
         self.lan = try c.decodeIfPresent(String.self, forKey: .lan) ?? d.lan
         self.hostAddress = try c.decodeIfPresent(String.self, forKey: .hostAddress) ?? d.hostAddress
         self.podCIDR = try c.decodeIfPresent(String.self, forKey: .podCIDR) ?? d.podCIDR
+        self.clusterCIDR = try c.decodeIfPresent(String.self, forKey: .clusterCIDR) ?? d.clusterCIDR
         self.serviceCIDR = try c.decodeIfPresent(String.self, forKey: .serviceCIDR) ?? d.serviceCIDR
         self.nodePortRange = try c.decodeIfPresent(String.self, forKey: .nodePortRange) ?? d.nodePortRange
         self.apiPort = try c.decodeIfPresent(Int.self, forKey: .apiPort) ?? d.apiPort
@@ -94,6 +98,7 @@ public struct LabPlan: Sendable, Equatable {
     /// Prefix of every network namespace of the lab (nodes and pods).
     public var netnsPrefix: String
     public var serviceCIDR: String
+    public var clusterCIDR: String
 
     public var dataDirectory: String { self.config.dataDirectory }
     public var kubeconfigPath: String { self.dataDirectory + "/kubeconfig" }
@@ -120,6 +125,8 @@ public struct LabPlan: Sendable, Equatable {
         if let lan, let host, !lan.contains(host) { problems.append("hostAddress: \(config.hostAddress) is not inside lan \(config.lan)") }
         if host == nil { problems.append("hostAddress: \(GoQuote.quote(config.hostAddress)) is not an IPv4 address") }
         if !config.podCIDR.contains("{n}") { problems.append("podCIDR: \(GoQuote.quote(config.podCIDR)) must contain {n}, the node's number") }
+        let cluster = IPNetwork(config.clusterCIDR)
+        if cluster == nil || cluster?.address.family != .ipv4 { problems.append("clusterCIDR: \(GoQuote.quote(config.clusterCIDR)) is not an IPv4 CIDR") }
         let service = IPNetwork(config.serviceCIDR)
         if service == nil { problems.append("serviceCIDR: \(GoQuote.quote(config.serviceCIDR)) is not a CIDR") }
         if !(1...65535).contains(config.apiPort) { problems.append("apiPort: \(config.apiPort) is not a port") }
@@ -145,11 +152,16 @@ public struct LabPlan: Sendable, Equatable {
                     problems.append("podCIDR: node-\(n)'s \(GoQuote.quote(cidr)) is not an IPv4 network of /28 or larger")
                     break
                 }
+                if let cluster, !cluster.contains(pods.address) {
+                    problems.append("podCIDR: node-\(n)'s \(pods) is not inside clusterCIDR \(config.clusterCIDR)")
+                    break
+                }
                 nodes.append(NodePlan(name: "node-\(n)", netns: "\(name)-node-\(n)", hostVeth: "\(name)-n\(n)", address: address.description,
                                       podCIDR: pods.description))
             }
             // No range may overlap another.
-            var ranges: [(String, IPNetwork)] = [("lan", lan)] + nodes.map { ("podCIDR of \($0.name)", IPNetwork($0.podCIDR)!) }
+            var ranges: [(String, IPNetwork)] = [("lan", lan)] + (cluster.map { [("clusterCIDR", $0)] }
+                ?? nodes.map { ("podCIDR of \($0.name)", IPNetwork($0.podCIDR)!) })
             if let service { ranges.append(("serviceCIDR", service)) }
             for i in ranges.indices {
                 for j in ranges.indices where j > i && (ranges[i].1.contains(ranges[j].1.address) || ranges[j].1.contains(ranges[i].1.address)) {
@@ -163,5 +175,6 @@ public struct LabPlan: Sendable, Equatable {
         self.nodes = nodes
         self.netnsPrefix = "\(name)-"
         self.serviceCIDR = service!.description
+        self.clusterCIDR = cluster!.description
     }
 }

@@ -24,6 +24,24 @@ public struct AgentConfiguration: Sendable {
     public var leaseDurationSeconds: Int32 = 40
     public var nodeStatusUpdateFrequency: Duration = .seconds(10)
     public var nodeStatusReportFrequency: Duration = .seconds(300)
+    /// The node proxy (kube-proxy's part of the agent).
+    public var proxy = ProxySettings()
+
+    public struct ProxySettings: Sendable {
+        public var enabled = true
+        /// The pods' range, for deciding what to masquerade (`--cluster-cidr`).
+        public var clusterCIDRs: [String] = []
+        /// The Service ranges: traffic to an unallocated address there is dropped.
+        public var serviceCIDRs: [String] = []
+        /// `--nodeport-addresses`: CIDRs, or `primary` (the default: the node IP).
+        public var nodePortAddresses: [String] = []
+        public var masqueradeAll = false
+        public var minSyncPeriod: Duration = .milliseconds(100)
+        public var healthzPort = 10256
+        public var metricsPort = 10249
+
+        public init() {}
+    }
 
     public init(nodeName: String, nodeIP: String, podCIDR: String, dataDirectory: String, porticoPath: String) {
         self.nodeName = nodeName

@@ -3,6 +3,7 @@ import PorticoSystem
 import Logging
 import PorticoAPI
 import PorticoClient
+import PorticoProxy
 import ServiceLifecycle
 
 /// `portico agent`: the kubelet of a Portico node, run inside the node's network namespace.
@@ -39,10 +40,18 @@ public struct NodeAgent: ServiceLifecycle.Service {
 
     public func run() async throws {
         let config = self.configuration
+        if config.proxy.enabled {
+            for (program, package) in [("nft", "nftables"), ("conntrack", "conntrack")] where (try? Shell.locate(program)) == nil {
+                throw Shell.Failure(description: "portico agent: \(program) not found; the node proxy needs it (Debian package \(package))")
+            }
+        }
         try FileManager.default.createDirectory(atPath: config.podsDirectory, withIntermediateDirectories: true)
         let ipam = try PodIPAM(directory: config.dataDirectory + "/ipam", podCIDR: config.podCIDR)
         try await self.network.ensureBridge(name: config.bridge, gateway: ipam.gateway, prefixLength: ipam.prefixLength)
         try await self.cleanUpLeftovers()
+        if config.proxy.enabled, !config.proxy.serviceCIDRs.isEmpty {
+            try await self.network.routeServiceCIDRs(config.proxy.serviceCIDRs, nodeIP: config.nodeIP)
+        }
 
         let services = Informer<PorticoAPI.Service>(client: self.client, logger: self.logger)
         let context = AgentContext(configuration: config, client: self.client, network: self.network, ipam: ipam,
@@ -58,6 +67,20 @@ public struct NodeAgent: ServiceLifecycle.Service {
         let (routeChanges, routeInbox) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         nodes.addHandler { _ in routeInbox.yield() }
         let logServer = LogServer(manager: manager, address: config.nodeIP, port: config.kubeletPort, logger: self.logger)
+        var nodeProxy: NodeProxy? = nil
+        if config.proxy.enabled {
+            var proxyConfig = ProxyConfig(nodeName: config.nodeName, nodeIPs: [config.nodeIP])
+            proxyConfig.clusterCIDRs = config.proxy.clusterCIDRs
+            proxyConfig.serviceCIDRs = config.proxy.serviceCIDRs
+            proxyConfig.nodePortAddresses = config.proxy.nodePortAddresses
+            proxyConfig.masqueradeAll = config.proxy.masqueradeAll
+            var timing = NodeProxy.Timing()
+            timing.minSyncPeriod = config.proxy.minSyncPeriod
+            nodeProxy = NodeProxy(config: proxyConfig, client: self.client, services: services, nodes: nodes, timing: timing,
+                              healthzAddress: ("0.0.0.0", config.proxy.healthzPort), metricsAddress: (config.nodeIP, config.proxy.metricsPort),
+                              logger: self.logger)
+        }
+        let proxy = nodeProxy
 
         await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
@@ -75,6 +98,7 @@ public struct NodeAgent: ServiceLifecycle.Service {
                     for await _ in routeChanges { await self.syncRoutes(nodes.items) }
                 }
                 group.addTask { await pods.run() }
+                if let proxy { group.addTask { await proxy.run() } }
                 group.addTask {
                     // Pods start once the Services are known, for their environment variables.
                     await services.waitForSync()

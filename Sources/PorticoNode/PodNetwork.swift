@@ -24,6 +24,10 @@ public protocol NodeNetwork: Sendable {
     func deleteSandbox(_ sandbox: PodSandbox) async throws
     /// Routes to the other nodes' pod CIDRs, via their addresses (host-gw); replaces what differs.
     func syncRoutes(_ routes: [String: String]) async throws
+    /// A route for the Service ranges out of the node's own interface, so that traffic to a
+    /// ClusterIP reaches the proxy's forward rules (and is refused there for an unused port)
+    /// instead of failing routing with "network unreachable", as on a node with a default route.
+    func routeServiceCIDRs(_ cidrs: [String], nodeIP: String) async throws
 }
 
 /// `NodeNetwork` through iproute2, as a CNI bridge plugin with host-local IPAM and host-gw
@@ -51,6 +55,9 @@ public struct IPRoute2Network: NodeNetwork {
         do {
             try await Shell.run("ip", ["link", "add", sandbox.hostVeth, "type", "veth", "peer", "name", "eth0", "netns", sandbox.netns])
             try await Shell.run("ip", ["link", "set", sandbox.hostVeth, "master", bridge, "up"])
+            // Hairpin: a pod reaching itself through a Service leaves and comes back on its own
+            // bridge port (kubenet's hairpin-veth mode).
+            try await Shell.run("ip", ["link", "set", sandbox.hostVeth, "type", "bridge_slave", "hairpin", "on"])
             try await Shell.run("ip", ["-n", sandbox.netns, "-batch", "-"], input: """
                 link set lo up
                 addr add \(sandbox.ip)/\(prefixLength) dev eth0
@@ -70,6 +77,15 @@ public struct IPRoute2Network: NodeNetwork {
         if result.status != 0, FileManager.default.fileExists(atPath: sandbox.netnsPath) {
             throw Shell.Failure(description: "ip netns del \(sandbox.netns): \(result.output)")
         }
+    }
+
+    public func routeServiceCIDRs(_ cidrs: [String], nodeIP: String) async throws {
+        let addresses = try await Shell.run("ip", ["-o", "-4", "addr", "show"]).output
+        guard let line = addresses.split(separator: "\n").first(where: { $0.contains(" inet \(nodeIP)/") }) else {
+            throw Shell.Failure(description: "no interface has the node address \(nodeIP)")
+        }
+        let device = String(line.split(separator: " ")[1])
+        for cidr in cidrs { try await Shell.run("ip", ["route", "replace", cidr, "dev", device, "scope", "link"]) }
     }
 
     public func syncRoutes(_ routes: [String: String]) async throws {

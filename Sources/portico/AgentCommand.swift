@@ -41,6 +41,24 @@ struct Agent: AsyncParsableCommand {
     @Option(help: "The duration of the node's Lease; it is renewed every quarter of it.")
     var nodeLeaseDurationSeconds: Int32 = 40
 
+    @Option(name: .customLong("cluster-cidr"), help: "The pods' range, comma-separated: traffic from elsewhere to a ClusterIP is masqueraded.")
+    var clusterCIDR: String = ""
+
+    @Option(name: .customLong("service-cluster-ip-range"), help: "The Service ranges, comma-separated: unallocated addresses there are dropped.")
+    var serviceClusterIPRange: String = ""
+
+    @Option(name: .customLong("nodeport-addresses"), help: "Where NodePorts answer: CIDRs, or primary (the node IP), comma-separated.")
+    var nodePortAddresses: String = "primary"
+
+    @Flag(help: "Masquerade all traffic to ClusterIPs.")
+    var masqueradeAll = false
+
+    @Option(help: "The least time between two syncs of the proxy's rules (Go duration).")
+    var minSyncPeriod: String = "100ms"
+
+    @Flag(inversion: .prefixedNo, help: "Run the node proxy (nftables rules for Services).")
+    var proxy = true
+
     @Option(help: "Labels for the Node, key=value,key=value.")
     var nodeLabels: String = ""
 
@@ -49,6 +67,13 @@ struct Agent: AsyncParsableCommand {
 
     func validate() throws {
         if self.nodeLeaseDurationSeconds < 1 { throw ValidationError("--node-lease-duration-seconds must be at least 1") }
+        for cidr in (self.clusterCIDR + "," + self.serviceClusterIPRange).split(separator: ",") where IPNetwork(String(cidr)) == nil {
+            throw ValidationError("\(cidr) is not a CIDR")
+        }
+        for value in self.nodePortAddresses.split(separator: ",") where value != "primary" && IPNetwork(String(value)) == nil {
+            throw ValidationError("--nodeport-addresses: \(value) is neither a CIDR nor primary")
+        }
+        if (try? GoDuration.parse(self.minSyncPeriod)) == nil { throw ValidationError("--min-sync-period \(self.minSyncPeriod) is not a duration") }
         guard let ip = IPAddress(self.nodeIP), ip.family == .ipv4 else { throw ValidationError("--node-ip \(self.nodeIP) is not an IPv4 address") }
         guard let network = IPNetwork(self.podCIDR), network.address.family == .ipv4, network.prefixLength <= 30 else {
             throw ValidationError("--pod-cidr \(self.podCIDR) is not an IPv4 network of at least 4 addresses")
@@ -67,6 +92,12 @@ struct Agent: AsyncParsableCommand {
         configuration.clusterDNS = self.clusterDNS
         configuration.clusterDomain = self.clusterDomain
         configuration.leaseDurationSeconds = self.nodeLeaseDurationSeconds
+        configuration.proxy.enabled = self.proxy
+        configuration.proxy.clusterCIDRs = self.clusterCIDR.split(separator: ",").map(String.init)
+        configuration.proxy.serviceCIDRs = self.serviceClusterIPRange.split(separator: ",").map(String.init)
+        configuration.proxy.nodePortAddresses = self.nodePortAddresses.split(separator: ",").map(String.init)
+        configuration.proxy.masqueradeAll = self.masqueradeAll
+        configuration.proxy.minSyncPeriod = .milliseconds(Int64((try GoDuration.parse(self.minSyncPeriod)) * 1000))
         for pair in self.nodeLabels.split(separator: ",") {
             let kv = pair.split(separator: "=", maxSplits: 1)
             configuration.nodeLabels[String(kv[0])] = kv.count == 2 ? String(kv[1]) : ""

@@ -5,7 +5,7 @@ import Testing
 /// The EndpointSlice and Endpoints controllers' cores as upstream's reconciler tests check
 /// them: packing, port mappings, conditions, hostnames, placeholders, labels and owners.
 struct EndpointSliceReconcilerTests {
-    static let now = Time(secondsSinceEpoch: 1_700_000_000)
+    static let now = MicroTime(microsecondsSinceEpoch: 1_700_000_000_000_000)
 
     static func service(_ ports: [ServicePort] = [ServicePort(name: "http", protocol: .tcp, port: 80, targetPort: .int(8080))],
                         clusterIP: String = "10.96.0.20") -> Service {
@@ -37,7 +37,7 @@ struct EndpointSliceReconcilerTests {
 
     @Test func endpointsOfMatchingPodsWithConditionsAndOwner() throws {
         var terminating = Self.pod(3)
-        terminating.metadata.deletionTimestamp = Self.now
+        terminating.metadata.deletionTimestamp = Self.now.time
         var finished = Self.pod(4)
         finished.status.phase = .succeeded
         let pods = [Self.pod(1), Self.pod(2, ready: false, node: "node-2"), terminating, finished, Self.pod(5, labels: ["app": "other"])]
@@ -151,7 +151,7 @@ struct EndpointSliceReconcilerTests {
 
     @Test func legacyEndpointsLeaveTerminatingPodsOutAndRepack() throws {
         var terminating = Self.pod(3)
-        terminating.metadata.deletionTimestamp = Self.now
+        terminating.metadata.deletionTimestamp = Self.now.time
         let endpoints = try #require(EndpointsReconciler.desired(service: Self.service(), pods: [Self.pod(2), Self.pod(1, ready: false), terminating],
                                                                  existing: nil, now: Self.now))
         #expect(endpoints.metadata.name == "web")
@@ -161,7 +161,7 @@ struct EndpointSliceReconcilerTests {
         #expect(endpoints.subsets[0].ports == [EndpointsPort(name: "http", port: 8080, protocol: .tcp)])
         // Unchanged: the same object back, so nothing is written.
         #expect(EndpointsReconciler.desired(service: Self.service(), pods: [Self.pod(2), Self.pod(1, ready: false)], existing: endpoints,
-                                            now: Time(secondsSinceEpoch: 1)) == endpoints)
+                                            now: MicroTime(microsecondsSinceEpoch: 1_000_000)) == endpoints)
     }
 }
 

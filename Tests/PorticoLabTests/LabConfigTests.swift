@@ -21,7 +21,7 @@ struct LabConfigTests {
     @Test func configFileOverridesWhatItNames() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("lab-\(UUID().uuidString).yaml").path
         defer { try? FileManager.default.removeItem(atPath: path) }
-        try "name: small\nnodes: 2\nlan: 192.168.77.0/24\nhostAddress: 192.168.77.100\npodCIDR: 10.200.{n}.0/24\n"
+        try "name: small\nnodes: 2\nlan: 192.168.77.0/24\nhostAddress: 192.168.77.100\npodCIDR: 10.200.{n}.0/24\nclusterCIDR: 10.200.0.0/16\n"
             .write(toFile: path, atomically: true, encoding: .utf8)
         let plan = try LabPlan(try LabConfig.load(path: path))
         #expect(plan.nodes.map(\.address) == ["192.168.77.1", "192.168.77.2"])

@@ -10,7 +10,7 @@ import Testing
 extension LabTests {
     @Test func agentRunsPodsAsAKubeletDoes() throws {
         // Ranges of its own, so it can run beside the other lab test.
-        let lab = try LabHarness(nodes: 1, extra: "lan: 10.77.7.0/24\nhostAddress: 10.77.7.254\npodCIDR: 10.78.{n}.0/24\nserviceCIDR: 10.79.0.0/16")
+        let lab = try LabHarness(nodes: 1, extra: "lan: 10.77.7.0/24\nhostAddress: 10.77.7.254\npodCIDR: 10.78.{n}.0/24\nclusterCIDR: 10.78.0.0/16\nserviceCIDR: 10.79.0.0/16")
         defer { lab.tearDown() }
         let up = try lab.portico("up")
         #expect(up.status == 0, "portico up failed:\n\(up.combined)")

@@ -1,0 +1,281 @@
+import Foundation
+import Logging
+import PorticoAPI
+import PorticoClient
+import PorticoSystem
+import Synchronization
+
+/// Where the proxy's transactions go: `nft -f -` on a node, a recorder in tests.
+public protocol NFTablesRunner: Sendable {
+    func apply(_ script: String) async throws
+}
+
+/// Runs a transaction through `nft -f -`, in this process's network namespace.
+public struct NFTCommand: NFTablesRunner {
+    public init() {}
+
+    public func apply(_ script: String) async throws {
+        try await Shell.run("nft", ["-f", "-"], input: script)
+    }
+}
+
+/// Removes conntrack entries of UDP flows whose endpoint is gone, so they do not keep
+/// sending to it (TCP notices by itself; UDP would not).
+public protocol ConntrackCleaner: Sendable {
+    /// Entries to `destination` (any, if nil) on `port` whose reply comes from `endpoint`.
+    func deleteUDP(destination: String?, port: Int32, endpoint: String) async
+}
+
+public struct ConntrackCommand: ConntrackCleaner {
+    public init() {}
+
+    public func deleteUDP(destination: String?, port: Int32, endpoint: String) async {
+        var arguments = ["-D", "-p", "udp"]
+        if let destination { arguments += ["--orig-dst", destination] }
+        arguments += ["--orig-port-dst", String(port), "--reply-src", endpoint]
+        // Exit status 1 means there was nothing to delete.
+        _ = try? await Shell.run("conntrack", arguments, allowFailure: true)
+    }
+}
+
+/// The node proxy of one node, in the role of kube-proxy in nftables mode: Services,
+/// EndpointSlices and the Node are watched; each change marks the proxy dirty and records
+/// when the change happened; a sync computes the node's desired rules from the caches
+/// (`ProxyState`, `ProxyRuleset`), sends only the difference from what the kernel has as one
+/// atomic `nft -f` transaction (the whole table at start, after a failure and every hour),
+/// then answers health checks, cleans up UDP conntrack and records its metrics. Syncs are
+/// at least `minSyncPeriod` apart, and happen every `syncPeriod` even without a change.
+public final class NodeProxy: Sendable {
+    public struct Timing: Sendable {
+        public var minSyncPeriod: Duration = .milliseconds(100)
+        public var syncPeriod: Duration = .seconds(30)
+        public var fullSyncPeriod: Duration = .seconds(3600)
+        /// Unhealthy when a change waited longer than this for its sync.
+        public var healthTimeout: Duration = .seconds(60)
+
+        public init() {}
+    }
+
+    let config: ProxyConfig
+    let services: Informer<PorticoAPI.Service>
+    let nodes: Informer<Node>
+    let slices: Informer<EndpointSlice>
+    let runner: any NFTablesRunner
+    let conntrack: any ConntrackCleaner
+    public let metrics: ProxyMetrics
+    let health: HealthCheckServers
+    let timing: Timing
+    let logger: Logger
+    let healthzAddress: (String, Int)?
+    let metricsAddress: (String, Int)?
+    let queue = WorkQueue<String>(baseDelay: .milliseconds(100), maxDelay: .seconds(30))
+
+    struct State {
+        var applied: NFTTable?
+        var lastState: ProxyState?
+        var needFull = true
+        var lastFull = ContinuousClock.now
+        /// When changes not yet in the kernel were made (EndpointSlice trigger times).
+        var triggers: [Date] = []
+        /// The oldest change the kernel does not have yet.
+        var pendingSince: ContinuousClock.Instant?
+        var lastApplied: Date?
+        var syncs = 0
+    }
+
+    let state = Mutex(State())
+
+    public init(config: ProxyConfig, client: KubeClient, services: Informer<PorticoAPI.Service>, nodes: Informer<Node>,
+                runner: any NFTablesRunner = NFTCommand(), conntrack: any ConntrackCleaner = ConntrackCommand(),
+                timing: Timing = Timing(), healthzAddress: (String, Int)? = ("0.0.0.0", 10256),
+                metricsAddress: (String, Int)? = nil, logger: Logger) {
+        self.healthzAddress = healthzAddress
+        self.metricsAddress = metricsAddress
+        self.config = config
+        self.services = services
+        self.nodes = nodes
+        self.slices = Informer(client: client, logger: logger)
+        self.runner = runner
+        self.conntrack = conntrack
+        self.metrics = ProxyMetrics()
+        self.health = HealthCheckServers(logger: logger)
+        self.timing = timing
+        self.logger = logger
+    }
+
+    /// The table the kernel has, as last applied.
+    public var appliedTable: NFTTable? { self.state.withLock { $0.applied } }
+    public var syncCount: Int { self.state.withLock { $0.syncs } }
+
+    /// Healthy unless a change has waited longer than the health timeout.
+    public var isHealthy: Bool {
+        self.state.withLock { state in
+            guard let since = state.pendingSince else { return true }
+            return ContinuousClock.now - since < self.timing.healthTimeout
+        }
+    }
+
+    public var lastApplied: Date? { self.state.withLock { $0.lastApplied } }
+
+    func changed(trigger: Date? = nil, topology: Bool = false) {
+        self.state.withLock { state in
+            if state.pendingSince == nil { state.pendingSince = .now }
+            if let trigger { state.triggers.append(trigger) }
+            if topology { state.needFull = true }
+        }
+        self.queue.add("sync")
+    }
+
+    public func run() async {
+        self.services.addHandler { [weak self] _ in self?.changed() }
+        self.slices.addHandler { [weak self] event in
+            let annotation = event.object.metadata.annotations["endpoints.kubernetes.io/last-change-trigger-time"]
+            self?.changed(trigger: annotation.flatMap { MicroTime(rfc3339: $0) }.map {
+                Date(timeIntervalSince1970: Double($0.microsecondsSinceEpoch) / 1e6)
+            })
+        }
+        self.nodes.addHandler { [weak self] event in
+            guard let self, event.object.metadata.name == self.config.nodeName else { return }
+            if case .updated(let old, let new) = event, old.metadata.labels == new.metadata.labels { return }
+            self.changed(topology: true)
+        }
+        await withDiscardingTaskGroup { group in
+            group.addTask { await self.slices.run() }
+            group.addTask { await self.health.run() }
+            group.addTask {
+                await self.services.waitForSync()
+                await self.slices.waitForSync()
+                self.queue.add("sync")
+                var last = ContinuousClock.now - self.timing.minSyncPeriod
+                while let key = await self.queue.get() {
+                    let wait = self.timing.minSyncPeriod - (ContinuousClock.now - last)
+                    if wait > .zero { try? await Task.sleep(for: wait) }
+                    last = .now
+                    await self.sync()
+                    self.queue.done(key)
+                    // Even without changes, sync now and then (and fully every hour).
+                    self.queue.add("sync", after: self.timing.syncPeriod)
+                }
+            }
+            if let (host, port) = self.healthzAddress {
+                group.addTask { await self.serve(host: host, port: port, what: "healthz", self.healthz) }
+            }
+            if let (host, port) = self.metricsAddress {
+                group.addTask {
+                    await self.serve(host: host, port: port, what: "metrics") { request in
+                        guard request.path == "/metrics" else { return .error(404, "404 page not found") }
+                        return MiniHTTP.Response(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: self.metrics.text)
+                    }
+                }
+            }
+        }
+    }
+
+    func serve(host: String, port: Int, what: String, _ handler: @escaping @Sendable (MiniHTTP.Request) async -> MiniHTTP.Response) async {
+        do {
+            let server = try await MiniHTTP.bind(host: host, port: port)
+            try await withTaskCancellationHandler {
+                try await MiniHTTP.serveAll(server, handler: handler)
+            } onCancel: {
+                server.channel.close(promise: nil)
+            }
+        } catch {
+            self.logger.error("proxy \(what) server on \(host):\(port) stopped", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// kube-proxy's `/healthz` and `/livez`: 200 while changes reach the kernel in time.
+    func healthz(_ request: MiniHTTP.Request) async -> MiniHTTP.Response {
+        guard request.path == "/healthz" || request.path == "/livez" else { return .error(404, "404 page not found") }
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        let last = self.lastApplied.map { formatter.string(from: $0) } ?? ""
+        let body = "{\"lastUpdated\": \"\(last)\",\"currentTime\": \"\(formatter.string(from: Date()))\", \"nodeEligible\": true}"
+        let healthy = self.isHealthy && self.lastApplied != nil
+        return MiniHTTP.Response(status: healthy ? 200 : 503, headers: [("X-Content-Type-Options", "nosniff")],
+                                 contentType: "application/json", body: Array(body.utf8))
+    }
+
+    /// One sync: the desired table, the difference to the kernel's, one transaction.
+    public func sync() async {
+        let started = ContinuousClock.now
+        let startedAt = Date()
+        var config = self.config
+        config.zone = self.nodes.get(name: self.config.nodeName)?.metadata.labels["topology.kubernetes.io/zone"]
+        let desired = ProxyState.build(services: self.services.items, slices: self.slices.items, config: config)
+        let table = ProxyRuleset.table(desired)
+        let (previous, applied, full) = self.state.withLock { state -> (ProxyState?, NFTTable?, Bool) in
+            let full = state.needFull || state.applied == nil || ContinuousClock.now - state.lastFull > self.timing.fullSyncPeriod
+            state.pendingSince = nil
+            return (state.lastState, state.applied, full)
+        }
+        let script = full ? table.replacementTransaction : table.transaction(from: applied!)
+        do {
+            if !script.isEmpty { try await self.runner.apply(script) }
+        } catch {
+            self.metrics.failures.increment()
+            self.state.withLock { state in
+                state.needFull = true
+                if state.pendingSince == nil { state.pendingSince = started }
+            }
+            self.logger.warning("nftables transaction failed; the whole table will be written again",
+                                metadata: ["error": "\(error)"])
+            self.queue.add("sync", after: max(self.timing.minSyncPeriod, .seconds(1)))
+            return
+        }
+        let elapsed = Self.seconds(ContinuousClock.now - started)
+        let triggers = self.state.withLock { state -> [Date] in
+            state.applied = table
+            state.lastState = desired
+            state.needFull = false
+            if full { state.lastFull = .now }
+            state.lastApplied = Date()
+            state.syncs += 1
+            let done = state.triggers.filter { $0 <= startedAt }
+            state.triggers.removeAll { $0 <= startedAt }
+            return done
+        }
+        self.metrics.syncDuration.record(elapsed)
+        if full {
+            self.metrics.fullSyncDuration.record(elapsed)
+            self.metrics.fullSyncs.increment()
+        } else {
+            self.metrics.partialSyncDuration.record(elapsed)
+            self.metrics.partialSyncs.increment()
+        }
+        let now = Date()
+        for trigger in triggers { self.metrics.programmingLatency.record(max(0, now.timeIntervalSince(trigger))) }
+        self.metrics.lastSync.set(now.timeIntervalSince1970)
+        self.metrics.rules.set(Double(table.ruleCount))
+        self.metrics.elements.set(Double(table.elementCount))
+        self.metrics.servicePorts.set(Double(desired.ports.count))
+        self.metrics.noLocalEndpoints.set(Double(desired.ports.filter { $0.externalPolicyLocal && $0.localEndpoints.isEmpty }.count))
+        self.health.update(desired.ports.compactMap { port in
+            guard port.externalPolicyLocal, let healthPort = port.healthCheckNodePort else { return nil }
+            return HealthCheckServers.Service(port: healthPort, namespace: port.namespace, name: port.name,
+                                              localEndpoints: port.localEndpoints.count)
+        }, proxyHealthy: { [weak self] in self?.isHealthy ?? false })
+        if let previous { await self.cleanUpConntrack(previous, desired) }
+    }
+
+    /// UDP flows to endpoints that no longer serve a port are removed, for every address the
+    /// port is reached at.
+    func cleanUpConntrack(_ old: ProxyState, _ new: ProxyState) async {
+        let current = Dictionary(new.ports.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        for port in old.ports where port.proto == .udp {
+            let before = Set((port.allClusterEndpoints + port.localEndpoints).map(\.ip))
+            let now = current[port.id].map { Set(($0.allClusterEndpoints + $0.localEndpoints).map(\.ip)) } ?? []
+            for endpoint in before.subtracting(now).sorted() {
+                self.metrics.conntrackCleanups.increment()
+                for address in [port.clusterIP].compactMap({ $0 }) + port.externalIPs + port.loadBalancerIPs {
+                    await self.conntrack.deleteUDP(destination: address, port: port.port, endpoint: endpoint)
+                }
+                if let nodePort = port.nodePort { await self.conntrack.deleteUDP(destination: nil, port: nodePort, endpoint: endpoint) }
+            }
+        }
+    }
+
+    static func seconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    }
+}
