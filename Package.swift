@@ -108,6 +108,7 @@ let package = Package(
             dependencies: [
                 "PorticoAPI",
                 "PorticoSystem",
+                "PorticoProxy",
                 "PorticoClient",
                 "PorticoNode",
                 "PorticoServer",

@@ -71,8 +71,12 @@ public final class NodeProxy: Sendable {
     let queue = WorkQueue<String>(baseDelay: .milliseconds(100), maxDelay: .seconds(30))
 
     struct State {
-        var applied: NFTTable?
-        var lastState: ProxyState?
+        /// What the kernel has, per Service; nil until the first sync.
+        var program: ProxyProgram?
+        /// The entries behind it, per Service.
+        var entries: [String: [ServicePortEntry]] = [:]
+        /// Services changed since the last sync.
+        var dirty: Set<String> = []
         var needFull = true
         var lastFull = ContinuousClock.now
         /// When changes not yet in the kernel were made (EndpointSlice trigger times).
@@ -104,7 +108,7 @@ public final class NodeProxy: Sendable {
     }
 
     /// The table the kernel has, as last applied.
-    public var appliedTable: NFTTable? { self.state.withLock { $0.applied } }
+    public var appliedTable: NFTTable? { self.state.withLock { $0.program?.table() } }
     public var syncCount: Int { self.state.withLock { $0.syncs } }
 
     /// Healthy unless a change has waited longer than the health timeout.
@@ -117,9 +121,10 @@ public final class NodeProxy: Sendable {
 
     public var lastApplied: Date? { self.state.withLock { $0.lastApplied } }
 
-    func changed(trigger: Date? = nil, topology: Bool = false) {
+    func changed(service: String? = nil, trigger: Date? = nil, topology: Bool = false) {
         self.state.withLock { state in
             if state.pendingSince == nil { state.pendingSince = .now }
+            if let service { state.dirty.insert(service) }
             if let trigger { state.triggers.append(trigger) }
             if topology { state.needFull = true }
         }
@@ -127,10 +132,12 @@ public final class NodeProxy: Sendable {
     }
 
     public func run() async {
-        self.services.addHandler { [weak self] _ in self?.changed() }
+        self.services.addHandler { [weak self] event in self?.changed(service: ProxyState.key(event.object)) }
         self.slices.addHandler { [weak self] event in
-            let annotation = event.object.metadata.annotations["endpoints.kubernetes.io/last-change-trigger-time"]
-            self?.changed(trigger: annotation.flatMap { MicroTime(rfc3339: $0) }.map {
+            let slice = event.object
+            let annotation = slice.metadata.annotations["endpoints.kubernetes.io/last-change-trigger-time"]
+            let service = slice.metadata.labels[EndpointSlice.serviceNameLabel].map { "\(slice.metadata.namespace)/\($0)" }
+            self?.changed(service: service, trigger: annotation.flatMap { MicroTime(rfc3339: $0) }.map {
                 Date(timeIntervalSince1970: Double($0.microsecondsSinceEpoch) / 1e6)
             })
         }
@@ -196,20 +203,56 @@ public final class NodeProxy: Sendable {
                                  contentType: "application/json", body: Array(body.utf8))
     }
 
-    /// One sync: the desired table, the difference to the kernel's, one transaction.
+    /// One sync: the changed Services' fragments, the difference to what the kernel has, one
+    /// transaction. The whole table at the start, after a failure, when the node's topology
+    /// changed, and every `fullSyncPeriod`.
     public func sync() async {
         let started = ContinuousClock.now
         let startedAt = Date()
         var config = self.config
         config.zone = self.nodes.get(name: self.config.nodeName)?.metadata.labels["topology.kubernetes.io/zone"]
-        let desired = ProxyState.build(services: self.services.items, slices: self.slices.items, config: config)
-        let table = ProxyRuleset.table(desired)
-        let (previous, applied, full) = self.state.withLock { state -> (ProxyState?, NFTTable?, Bool) in
-            let full = state.needFull || state.applied == nil || ContinuousClock.now - state.lastFull > self.timing.fullSyncPeriod
+        let (dirty, oldEntries, oldProgram, wantFull) = self.state.withLock { state in
+            let full = state.needFull || state.program == nil || ContinuousClock.now - state.lastFull > self.timing.fullSyncPeriod
+            let dirty = state.dirty
+            state.dirty = []
             state.pendingSince = nil
-            return (state.lastState, state.applied, full)
+            return (dirty, state.entries, state.program, full)
         }
-        let script = full ? table.replacementTransaction : table.transaction(from: applied!)
+        var entries = oldEntries
+        var program: ProxyProgram
+        let script: String
+        let full: Bool
+        let context = RulesetContext(nodePortIPs: ProxyState.nodePortIPs(config: config, localAddresses: []),
+                                     serviceCIDRs: config.serviceCIDRs, clusterCIDRs: config.clusterCIDRs, masqueradeAll: config.masqueradeAll)
+        if wantFull || oldProgram?.context != context || dirty.count > 500 {
+            let byService = ProxyState.slicesByService(self.slices.items)
+            entries = [:]
+            var fragments: [String: ServiceFragment] = [:]
+            for service in self.services.items {
+                let key = ProxyState.key(service)
+                let ports = ProxyState.entries(for: service, slices: byService[key] ?? [], config: config)
+                if ports.isEmpty { continue }
+                entries[key] = ports
+                fragments[key] = ProxyRuleset.fragment(ports, context: context)
+            }
+            program = ProxyProgram(context: context, fragments: fragments)
+            script = program.table().replacementTransaction
+            full = true
+        } else {
+            program = oldProgram!
+            var changes: [String: ServiceFragment?] = [:]
+            for key in dirty {
+                let parts = key.split(separator: "/", maxSplits: 1).map(String.init)
+                guard parts.count == 2 else { continue }
+                let slices = self.slices.items(inNamespace: parts[0]).filter { $0.metadata.labels[EndpointSlice.serviceNameLabel] == parts[1] }
+                let ports = self.services.get(namespace: parts[0], name: parts[1])
+                    .map { ProxyState.entries(for: $0, slices: slices, config: config) } ?? []
+                entries[key] = ports.isEmpty ? nil : ports
+                changes[key] = ports.isEmpty ? .some(nil) : ProxyRuleset.fragment(ports, context: context)
+            }
+            script = program.update(changes)
+            full = false
+        }
         do {
             if !script.isEmpty { try await self.runner.apply(script) }
         } catch {
@@ -225,8 +268,8 @@ public final class NodeProxy: Sendable {
         }
         let elapsed = Self.seconds(ContinuousClock.now - started)
         let triggers = self.state.withLock { state -> [Date] in
-            state.applied = table
-            state.lastState = desired
+            state.program = program
+            state.entries = entries
             state.needFull = false
             if full { state.lastFull = .now }
             state.lastApplied = Date()
@@ -246,23 +289,34 @@ public final class NodeProxy: Sendable {
         let now = Date()
         for trigger in triggers { self.metrics.programmingLatency.record(max(0, now.timeIntervalSince(trigger))) }
         self.metrics.lastSync.set(now.timeIntervalSince1970)
-        self.metrics.rules.set(Double(table.ruleCount))
-        self.metrics.elements.set(Double(table.elementCount))
-        self.metrics.servicePorts.set(Double(desired.ports.count))
-        self.metrics.noLocalEndpoints.set(Double(desired.ports.filter { $0.externalPolicyLocal && $0.localEndpoints.isEmpty }.count))
-        self.health.update(desired.ports.compactMap { port in
+        let allPorts = entries.values.flatMap { $0 }
+        if full || !script.isEmpty {
+            var rules = 0
+            var elements = context.nodePortIPs.count
+            for fragment in program.fragments.values {
+                rules += fragment.chains.reduce(0) { $0 + $1.rules.count }
+                elements += fragment.elements.values.reduce(0) { $0 + $1.count }
+            }
+            self.metrics.rules.set(Double(rules + ProxyRuleset.baseChains(context).reduce(0) { $0 + $1.rules.count }))
+            self.metrics.elements.set(Double(elements))
+        }
+        self.metrics.servicePorts.set(Double(allPorts.count))
+        self.metrics.noLocalEndpoints.set(Double(allPorts.filter { $0.externalPolicyLocal && $0.localEndpoints.isEmpty }.count))
+        self.health.update(allPorts.compactMap { port in
             guard port.externalPolicyLocal, let healthPort = port.healthCheckNodePort else { return nil }
             return HealthCheckServers.Service(port: healthPort, namespace: port.namespace, name: port.name,
                                               localEndpoints: port.localEndpoints.count)
         }, proxyHealthy: { [weak self] in self?.isHealthy ?? false })
-        if let previous { await self.cleanUpConntrack(previous, desired) }
+        // UDP flows of the changed Services whose endpoint went.
+        let changedKeys = full ? Set(oldEntries.keys).union(entries.keys) : dirty
+        await self.cleanUpConntrack(changedKeys.flatMap { oldEntries[$0] ?? [] }, changedKeys.flatMap { entries[$0] ?? [] })
     }
 
     /// UDP flows to endpoints that no longer serve a port are removed, for every address the
     /// port is reached at.
-    func cleanUpConntrack(_ old: ProxyState, _ new: ProxyState) async {
-        let current = Dictionary(new.ports.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
-        for port in old.ports where port.proto == .udp {
+    func cleanUpConntrack(_ old: [ServicePortEntry], _ new: [ServicePortEntry]) async {
+        let current = Dictionary(new.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        for port in old where port.proto == .udp {
             let before = Set((port.allClusterEndpoints + port.localEndpoints).map(\.ip))
             let now = current[port.id].map { Set(($0.allClusterEndpoints + $0.localEndpoints).map(\.ip)) } ?? []
             for endpoint in before.subtracting(now).sorted() {

@@ -35,8 +35,9 @@ public struct ProxyEndpoint: Sendable, Hashable, Comparable {
     public var nodeHints: [String]?
 
     public static func < (a: ProxyEndpoint, b: ProxyEndpoint) -> Bool {
+        if a.ip == b.ip { return a.port < b.port }
         let (ia, ib) = (IPAddress(a.ip) ?? IPAddress(ipv4: 0), IPAddress(b.ip) ?? IPAddress(ipv4: 0))
-        return ia != ib ? ia < ib : a.port < b.port
+        return ia < ib
     }
 
     public var address: String { "\(self.ip):\(self.port)" }
@@ -95,63 +96,79 @@ public struct ProxyState: Sendable, Hashable {
 
     public static func build(services: [Service], slices: [EndpointSlice], config: ProxyConfig,
                              localAddresses: [String] = []) -> ProxyState {
+        let byService = Self.slicesByService(slices)
+        var ports: [ServicePortEntry] = []
+        for service in services {
+            ports += Self.entries(for: service, slices: byService[Self.key(service)] ?? [], config: config)
+        }
+        ports.sort { $0.id < $1.id }
+        return ProxyState(ports: ports, nodePortIPs: Self.nodePortIPs(config: config, localAddresses: localAddresses),
+                          serviceCIDRs: config.serviceCIDRs, clusterCIDRs: config.clusterCIDRs, masqueradeAll: config.masqueradeAll)
+    }
+
+    /// `namespace/name`, the key the proxy tracks a Service by.
+    public static func key(_ service: Service) -> String { "\(service.metadata.namespace)/\(service.metadata.name)" }
+
+    /// IPv4 slices by the `namespace/name` of their Service.
+    public static func slicesByService(_ slices: [EndpointSlice]) -> [String: [EndpointSlice]] {
         var byService: [String: [EndpointSlice]] = [:]
         for slice in slices where slice.addressType == .ipv4 {
             guard let name = slice.metadata.labels[EndpointSlice.serviceNameLabel] else { continue }
             byService["\(slice.metadata.namespace)/\(name)", default: []].append(slice)
         }
-        var ports: [ServicePortEntry] = []
-        for service in services {
-            let spec = service.spec
-            guard spec.type != .externalName, !spec.clusterIP.isEmpty, spec.clusterIP != "None" else { continue }
-            guard IPAddress(spec.clusterIP)?.family == .ipv4 else { continue }
-            let key = "\(service.metadata.namespace)/\(service.metadata.name)"
-            let lbIPs = service.status.loadBalancer.ingress.compactMap { ingress -> String? in
-                guard !ingress.ip.isEmpty, IPAddress(ingress.ip)?.family == .ipv4 else { return nil }
-                // ipMode Proxy: the load balancer delivers to the nodes itself; no VIP rules.
-                return ingress.ipMode?.rawValue == "Proxy" ? nil : ingress.ip
-            }
-            for servicePort in spec.ports {
-                let proto = servicePort.protocol.isZeroValue ? PortProtocol.tcp : servicePort.protocol
-                var all: [ProxyEndpoint] = []
-                var seen = Set<String>()
-                for slice in byService[key] ?? [] {
-                    // The slice's port for this service port: same name and protocol.
-                    guard let port = slice.ports.first(where: { ($0.name ?? "") == servicePort.name && ($0.protocol ?? .tcp) == proto }),
-                          let number = port.port
-                    else { continue }
-                    for endpoint in slice.endpoints {
-                        guard let ip = endpoint.addresses.first, seen.insert("\(ip):\(number)").inserted else { continue }
-                        all.append(ProxyEndpoint(
-                            ip: ip, port: number, nodeName: endpoint.nodeName ?? "",
-                            ready: endpoint.conditions.ready ?? true, serving: endpoint.conditions.serving ?? (endpoint.conditions.ready ?? true),
-                            terminating: endpoint.conditions.terminating ?? false,
-                            zoneHints: endpoint.hints.map { $0.forZones.map(\.name) }, nodeHints: endpoint.hints.map { $0.forNodes.map(\.name) }))
-                    }
-                }
-                all.sort()
-                let (cluster, local) = Self.categorize(all, service: service, config: config)
-                let clusterWide = Self.usable(all)
-                let affinity: Int32? = spec.sessionAffinity == .clientIP
-                    ? (spec.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? 10800) : nil
-                let isLB = spec.type == .loadBalancer
-                ports.append(ServicePortEntry(
-                    namespace: service.metadata.namespace, name: service.metadata.name, portName: servicePort.name,
-                    proto: proto, clusterIP: spec.clusterIP, port: servicePort.port,
-                    nodePort: (spec.type == .nodePort || isLB) && servicePort.nodePort > 0 ? servicePort.nodePort : nil,
-                    externalIPs: spec.externalIPs.filter { IPAddress($0)?.family == .ipv4 }.sorted(),
-                    loadBalancerIPs: isLB ? lbIPs.sorted() : [],
-                    loadBalancerSourceRanges: isLB ? spec.loadBalancerSourceRanges.map { $0.trimmingCharacters(in: .whitespaces) }.sorted() : [],
-                    affinityTimeout: affinity,
-                    externalPolicyLocal: (spec.type == .nodePort || isLB || !spec.externalIPs.isEmpty) && spec.externalTrafficPolicy == .local,
-                    internalPolicyLocal: spec.internalTrafficPolicy == .local,
-                    healthCheckNodePort: spec.healthCheckNodePort > 0 ? spec.healthCheckNodePort : nil,
-                    clusterEndpoints: cluster, localEndpoints: local, allEndpoints: all, allClusterEndpoints: clusterWide))
-            }
+        return byService
+    }
+
+    /// The entries of one Service (one per port), from its own slices: what changes when the
+    /// Service or its slices do, and nothing else.
+    public static func entries(for service: Service, slices: [EndpointSlice], config: ProxyConfig) -> [ServicePortEntry] {
+        let spec = service.spec
+        guard spec.type != .externalName, !spec.clusterIP.isEmpty, spec.clusterIP != "None" else { return [] }
+        guard IPAddress(spec.clusterIP)?.family == .ipv4 else { return [] }
+        let lbIPs = service.status.loadBalancer.ingress.compactMap { ingress -> String? in
+            guard !ingress.ip.isEmpty, IPAddress(ingress.ip)?.family == .ipv4 else { return nil }
+            // ipMode Proxy: the load balancer delivers to the nodes itself; no VIP rules.
+            return ingress.ipMode?.rawValue == "Proxy" ? nil : ingress.ip
         }
-        ports.sort { $0.id < $1.id }
-        return ProxyState(ports: ports, nodePortIPs: Self.nodePortIPs(config: config, localAddresses: localAddresses),
-                          serviceCIDRs: config.serviceCIDRs, clusterCIDRs: config.clusterCIDRs, masqueradeAll: config.masqueradeAll)
+        var ports: [ServicePortEntry] = []
+        for servicePort in spec.ports {
+            let proto = servicePort.protocol.isZeroValue ? PortProtocol.tcp : servicePort.protocol
+            var all: [ProxyEndpoint] = []
+            var seen = Set<String>()
+            for slice in slices where slice.addressType == .ipv4 {
+                // The slice's port for this service port: same name and protocol.
+                guard let port = slice.ports.first(where: { ($0.name ?? "") == servicePort.name && ($0.protocol ?? .tcp) == proto }),
+                      let number = port.port
+                else { continue }
+                for endpoint in slice.endpoints {
+                    guard let ip = endpoint.addresses.first, seen.insert("\(ip):\(number)").inserted else { continue }
+                    all.append(ProxyEndpoint(
+                        ip: ip, port: number, nodeName: endpoint.nodeName ?? "",
+                        ready: endpoint.conditions.ready ?? true, serving: endpoint.conditions.serving ?? (endpoint.conditions.ready ?? true),
+                        terminating: endpoint.conditions.terminating ?? false,
+                        zoneHints: endpoint.hints.map { $0.forZones.map(\.name) }, nodeHints: endpoint.hints.map { $0.forNodes.map(\.name) }))
+                }
+            }
+            all.sort()
+            let (cluster, local) = Self.categorize(all, service: service, config: config)
+            let clusterWide = Self.usable(all)
+            let affinity: Int32? = spec.sessionAffinity == .clientIP
+                ? (spec.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? 10800) : nil
+            let isLB = spec.type == .loadBalancer
+            ports.append(ServicePortEntry(
+                namespace: service.metadata.namespace, name: service.metadata.name, portName: servicePort.name,
+                proto: proto, clusterIP: spec.clusterIP, port: servicePort.port,
+                nodePort: (spec.type == .nodePort || isLB) && servicePort.nodePort > 0 ? servicePort.nodePort : nil,
+                externalIPs: spec.externalIPs.filter { IPAddress($0)?.family == .ipv4 }.sorted(),
+                loadBalancerIPs: isLB ? lbIPs.sorted() : [],
+                loadBalancerSourceRanges: isLB ? spec.loadBalancerSourceRanges.map { $0.trimmingCharacters(in: .whitespaces) }.sorted() : [],
+                affinityTimeout: affinity,
+                externalPolicyLocal: (spec.type == .nodePort || isLB || !spec.externalIPs.isEmpty) && spec.externalTrafficPolicy == .local,
+                internalPolicyLocal: spec.internalTrafficPolicy == .local,
+                healthCheckNodePort: spec.healthCheckNodePort > 0 ? spec.healthCheckNodePort : nil,
+                clusterEndpoints: cluster, localEndpoints: local, allEndpoints: all, allClusterEndpoints: clusterWide))
+        }
+        return ports
     }
 
     /// Ready endpoints; if there are none, serving-and-terminating ones (upstream's fallback).

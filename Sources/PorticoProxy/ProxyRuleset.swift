@@ -26,26 +26,43 @@ public enum ProxyRuleset {
 
     static let addrProtoPort = "ipv4_addr . inet_proto . inet_service"
 
-    public static func table(_ state: ProxyState) -> NFTTable {
-        var table = NFTTable()
-        var sets: [String: NFTSet] = [
-            serviceIPs: NFTSet(name: serviceIPs, keyType: addrProtoPort, valueType: "verdict"),
-            serviceNodePorts: NFTSet(name: serviceNodePorts, keyType: "inet_proto . inet_service", valueType: "verdict"),
-            nodePortIPs: NFTSet(name: nodePortIPs, keyType: "ipv4_addr"),
-            clusterIPs: NFTSet(name: clusterIPs, keyType: "ipv4_addr"),
-            noEndpointServices: NFTSet(name: noEndpointServices, keyType: addrProtoPort, valueType: "verdict"),
-            noEndpointNodePorts: NFTSet(name: noEndpointNodePorts, keyType: "inet_proto . inet_service", valueType: "verdict"),
-            noLocalEndpointIPs: NFTSet(name: noLocalEndpointIPs, keyType: addrProtoPort, valueType: "verdict"),
-            firewallIPs: NFTSet(name: firewallIPs, keyType: addrProtoPort, valueType: "verdict"),
-            hairpin: NFTSet(name: hairpin, keyType: "ipv4_addr . ipv4_addr . inet_proto . inet_service"),
+    /// The shared sets and maps, empty but for the NodePort addresses: what every Service's
+    /// fragment adds elements to.
+    static func sharedSets(_ context: RulesetContext) -> [NFTSet] {
+        var nodePorts = NFTSet(name: nodePortIPs, keyType: "ipv4_addr")
+        for ip in context.nodePortIPs { nodePorts.elements[ip] = "" }
+        return [
+            NFTSet(name: clusterIPs, keyType: "ipv4_addr"),
+            NFTSet(name: firewallIPs, keyType: addrProtoPort, valueType: "verdict"),
+            NFTSet(name: hairpin, keyType: "ipv4_addr . ipv4_addr . inet_proto . inet_service"),
+            NFTSet(name: noEndpointNodePorts, keyType: "inet_proto . inet_service", valueType: "verdict"),
+            NFTSet(name: noEndpointServices, keyType: addrProtoPort, valueType: "verdict"),
+            NFTSet(name: noLocalEndpointIPs, keyType: addrProtoPort, valueType: "verdict"),
+            nodePorts,
+            NFTSet(name: serviceIPs, keyType: addrProtoPort, valueType: "verdict"),
+            NFTSet(name: serviceNodePorts, keyType: "inet_proto . inet_service", valueType: "verdict"),
         ]
-        var affinitySets: [NFTSet] = []
-        for ip in state.nodePortIPs { sets[nodePortIPs]!.elements[ip] = "" }
+    }
 
-        var chains: [NFTChain] = self.baseChains(state)
+    /// The whole table: the fixed part and every Service's fragment.
+    public static func table(_ state: ProxyState) -> NFTTable {
+        let context = RulesetContext(state)
+        var fragments: [String: ServiceFragment] = [:]
+        for (key, ports) in Dictionary(grouping: state.ports, by: { "\($0.namespace)/\($0.name)" }) {
+            fragments[key] = self.fragment(ports, context: context)
+        }
+        return ProxyProgram(context: context, fragments: fragments).table()
+    }
+
+    /// What one Service (all its ports) adds to the table: its chains, its elements in the
+    /// shared sets and maps, and its affinity sets. Computed from the Service alone, so a
+    /// change to one Service is computed and applied without looking at the others.
+    public static func fragment(_ ports: [ServicePortEntry], context: RulesetContext) -> ServiceFragment {
+        var fragment = ServiceFragment()
+        func element(_ set: String, _ key: String, _ value: String = "") { fragment.elements[set, default: [:]][key] = value }
         let reject = "goto reject-chain"
 
-        for port in state.ports {
+        for port in ports.sorted(by: { $0.id < $1.id }) {
             let proto = port.proto.rawValue.lowercased()
             let hash = self.hash(port.id)
             let serviceChain = "service-\(hash)-\(port.id)"
@@ -58,14 +75,13 @@ public enum ProxyRuleset {
 
             // Internal traffic: the ClusterIP.
             if let clusterIP = port.clusterIP {
-                sets[clusterIPs]!.elements[clusterIP] = ""
+                element(clusterIPs, clusterIP)
                 let internalEndpoints = port.internalPolicyLocal ? local : clusterWide
                 if !internalEndpoints.isEmpty {
-                    sets[serviceIPs]!.elements[key(clusterIP, port.port)] = "goto \(port.internalPolicyLocal ? localChain : serviceChain)"
+                    element(serviceIPs, key(clusterIP, port.port), "goto \(port.internalPolicyLocal ? localChain : serviceChain)")
                 } else {
                     // None at all: refused; none here with Local policy: dropped.
-                    let verdict = port.internalPolicyLocal && !clusterWide.isEmpty ? "drop" : reject
-                    sets[noEndpointServices]!.elements[key(clusterIP, port.port)] = verdict
+                    element(noEndpointServices, key(clusterIP, port.port), port.internalPolicyLocal && !clusterWide.isEmpty ? "drop" : reject)
                 }
             }
 
@@ -74,60 +90,58 @@ public enum ProxyRuleset {
             let nodePortKey = port.nodePort.map { "\(proto) . \($0)" }
             if port.hasExternal {
                 if !clusterWide.isEmpty {
-                    for k in externalKeys { sets[serviceIPs]!.elements[k] = "goto \(externalChain)" }
-                    if let k = nodePortKey { sets[serviceNodePorts]!.elements[k] = "goto \(externalChain)" }
-                    chains.append(NFTChain(name: externalChain, rules: self.externalRules(port, state: state, serviceChain: serviceChain,
-                                                                                          localChain: localChain)))
+                    for k in externalKeys { element(serviceIPs, k, "goto \(externalChain)") }
+                    if let k = nodePortKey { element(serviceNodePorts, k, "goto \(externalChain)") }
+                    fragment.chains.append(NFTChain(name: externalChain, rules: self.externalRules(port, context: context, serviceChain: serviceChain,
+                                                                                                   localChain: localChain)))
                 }
                 // Nothing to send outside traffic to: refused. Local policy and no endpoint here:
                 // dropped — checked only after DNAT, so the node's and pods' own traffic, sent
                 // to all endpoints, passes.
                 if clusterWide.isEmpty {
-                    for k in externalKeys { sets[noEndpointServices]!.elements[k] = reject }
-                    if let k = nodePortKey { sets[noEndpointNodePorts]!.elements[k] = reject }
+                    for k in externalKeys { element(noEndpointServices, k, reject) }
+                    if let k = nodePortKey { element(noEndpointNodePorts, k, reject) }
                 } else if port.externalPolicyLocal && local.isEmpty {
-                    for k in externalKeys { sets[noLocalEndpointIPs]!.elements[k] = "drop" }
-                    if let k = nodePortKey { sets[noEndpointNodePorts]!.elements[k] = "drop" }
+                    for k in externalKeys { element(noLocalEndpointIPs, k, "drop") }
+                    if let k = nodePortKey { element(noEndpointNodePorts, k, "drop") }
                 }
                 if !port.loadBalancerSourceRanges.isEmpty, !port.loadBalancerIPs.isEmpty {
-                    for ip in port.loadBalancerIPs { sets[firewallIPs]!.elements[key(ip, port.port)] = "goto \(firewallChain)" }
-                    chains.append(NFTChain(name: firewallChain, rules: [
+                    for ip in port.loadBalancerIPs { element(firewallIPs, key(ip, port.port), "goto \(firewallChain)") }
+                    fragment.chains.append(NFTChain(name: firewallChain, rules: [
                         NFTRule([.compare(.saddr, negated: true, .anonymous(port.loadBalancerSourceRanges)), .drop]),
                     ]))
                 }
             }
 
-            // Endpoint selection chains.
-            // All endpoints: for ClusterIP traffic (unless internalTrafficPolicy is Local) and for
-            // external traffic (Cluster policy, and Local policy's pods and node).
-            let needsServiceChain = !clusterWide.isEmpty && (!port.internalPolicyLocal || port.hasExternal)
-            if needsServiceChain {
-                let (rules, affinity) = self.selectionRules(port, endpoints: clusterWide, chainHash: hash, kind: "service", state: state,
+            // Endpoint selection chains. All endpoints: for ClusterIP traffic (unless
+            // internalTrafficPolicy is Local) and for external traffic (Cluster policy, and
+            // Local policy's pods and node).
+            if !clusterWide.isEmpty && (!port.internalPolicyLocal || port.hasExternal) {
+                let (rules, affinity) = self.selectionRules(port, endpoints: clusterWide, kind: "service", context: context,
                                                             masqueradeInternal: !port.internalPolicyLocal)
-                chains.append(NFTChain(name: serviceChain, rules: rules))
-                affinitySets += affinity
+                fragment.chains.append(NFTChain(name: serviceChain, rules: rules))
+                fragment.sets += affinity
             }
             if !local.isEmpty, port.internalPolicyLocal || port.externalPolicyLocal {
-                let (rules, affinity) = self.selectionRules(port, endpoints: local, chainHash: hash, kind: "local", state: state,
+                let (rules, affinity) = self.selectionRules(port, endpoints: local, kind: "local", context: context,
                                                             masqueradeInternal: port.internalPolicyLocal)
-                chains.append(NFTChain(name: localChain, rules: rules))
-                affinitySets += affinity
+                fragment.chains.append(NFTChain(name: localChain, rules: rules))
+                fragment.sets += affinity
             }
             for endpoint in Set(clusterWide + local) {
-                sets[hairpin]!.elements["\(endpoint.ip) . \(endpoint.ip) . \(proto) . \(endpoint.port)"] = ""
+                element(hairpin, "\(endpoint.ip) . \(endpoint.ip) . \(proto) . \(endpoint.port)")
             }
         }
-        table.sets = sets.values.sorted { $0.name < $1.name } + affinitySets.sorted { $0.name < $1.name }
-        table.chains = chains
-        return table
+        fragment.sets.sort { $0.name < $1.name }
+        return fragment
     }
 
     /// Base chains and the fixed chains they jump to.
-    static func baseChains(_ state: ProxyState) -> [NFTChain] {
+    static func baseChains(_ context: RulesetContext) -> [NFTChain] {
         let dispatch: [NFTField] = [.daddr, .l4proto, .dport]
         var clusterCheck = [NFTRule([.compare(.daddr, negated: false, .named(clusterIPs)), .reject(tcpReset: false)])]
-        if !state.serviceCIDRs.isEmpty {
-            clusterCheck.append(NFTRule([.compare(.daddr, negated: false, .anonymous(state.serviceCIDRs)), .drop]))
+        if !context.serviceCIDRs.isEmpty {
+            clusterCheck.append(NFTRule([.compare(.daddr, negated: false, .anonymous(context.serviceCIDRs)), .drop]))
         }
         return [
             NFTChain(name: "filter-prerouting", base: NFTBaseChain(type: "filter", hook: "prerouting", priority: -110),
@@ -177,13 +191,13 @@ public enum ProxyRuleset {
     /// The entry of external traffic: Cluster policy masquerades and goes to all endpoints;
     /// Local policy keeps the client's address and goes to the node's own, except for pods and
     /// the node itself, which are sent to all endpoints (masqueraded from the node).
-    static func externalRules(_ port: ServicePortEntry, state: ProxyState, serviceChain: String, localChain: String) -> [NFTRule] {
+    static func externalRules(_ port: ServicePortEntry, context: RulesetContext, serviceChain: String, localChain: String) -> [NFTRule] {
         guard port.externalPolicyLocal else {
             return [NFTRule([.jump("mark-for-masquerade")]), NFTRule([.goto(serviceChain)])]
         }
         var rules: [NFTRule] = []
-        if !state.clusterCIDRs.isEmpty {
-            rules.append(NFTRule([.compare(.saddr, negated: false, .anonymous(state.clusterCIDRs)), .goto(serviceChain)]))
+        if !context.clusterCIDRs.isEmpty {
+            rules.append(NFTRule([.compare(.saddr, negated: false, .anonymous(context.clusterCIDRs)), .goto(serviceChain)]))
         }
         rules.append(NFTRule([.fibLocal(source: true), .jump("mark-for-masquerade")]))
         rules.append(NFTRule([.fibLocal(source: true), .goto(serviceChain)]))
@@ -193,16 +207,16 @@ public enum ProxyRuleset {
 
     /// Equal odds for each endpoint: rule i takes 1/(n-i) of what the rules before it left.
     /// With ClientIP affinity, a client seen within the timeout goes back to its endpoint.
-    static func selectionRules(_ port: ServicePortEntry, endpoints: [ProxyEndpoint], chainHash: String, kind: String,
-                               state: ProxyState, masqueradeInternal: Bool) -> ([NFTRule], [NFTSet]) {
+    static func selectionRules(_ port: ServicePortEntry, endpoints: [ProxyEndpoint], kind: String,
+                               context: RulesetContext, masqueradeInternal: Bool) -> ([NFTRule], [NFTSet]) {
         let proto = port.proto.rawValue.lowercased()
         var rules: [NFTRule] = []
         if masqueradeInternal, let clusterIP = port.clusterIP {
-            if state.masqueradeAll {
+            if context.masqueradeAll {
                 rules.append(NFTRule([.compare(.daddr, negated: false, .literal(clusterIP)), .jump("mark-for-masquerade")]))
-            } else if !state.clusterCIDRs.isEmpty {
+            } else if !context.clusterCIDRs.isEmpty {
                 rules.append(NFTRule([.compare(.daddr, negated: false, .literal(clusterIP)),
-                                      .compare(.saddr, negated: true, .anonymous(state.clusterCIDRs)), .jump("mark-for-masquerade")]))
+                                      .compare(.saddr, negated: true, .anonymous(context.clusterCIDRs)), .jump("mark-for-masquerade")]))
             }
         }
         var affinitySets: [NFTSet] = []

@@ -109,3 +109,38 @@ struct LabBenchCommand: AsyncParsableCommand {
         print(TableText.align(table), terminator: "")
     }
 }
+
+/// `portico bench proxy`: programming the kernel (beside iptables-restore) and the data
+/// plane in a lab (beside direct pod-to-pod traffic).
+struct ProxyBenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "proxy",
+        abstract: "The node proxy: programming 1,000 and 10,000 Services beside iptables-restore, and the data plane in a lab (needs root).")
+
+    @Flag(help: "Only the control plane (no lab).")
+    var controlPlaneOnly = false
+
+    func run() async throws {
+        #if DEBUG
+        print("note: this is a debug build; run `swift run -c release portico bench proxy` for meaningful numbers\n")
+        #endif
+        guard getuid() == 0 else {
+            FileHandle.standardError.write(Data("portico bench proxy needs root: it makes network namespaces of its own.\n".utf8))
+            throw ExitCode(1)
+        }
+        let progress: @Sendable (String) -> Void = { FileHandle.standardError.write(Data("  \($0)\n".utf8)) }
+        print("portico bench proxy: ratio = Portico / reference (times: lower is better; throughput: higher is better)")
+        var table = [["WHAT", "PORTICO", "REFERENCE", "RATIO", "REFERENCE IS"]]
+        for row in try await ProxyControlPlaneBench().run(progress: progress) {
+            table.append([row.what, String(format: "%.3fs", row.portico), String(format: "%.3fs", row.reference),
+                          String(format: "%.2f", row.portico / row.reference), row.referenceIs])
+        }
+        if !self.controlPlaneOnly {
+            for row in try await ProxyDataPlaneBench(porticoPath: Agent.executablePath).run(progress: progress) {
+                table.append([row.what, row.portico, row.reference, row.ratio, row.referenceIs])
+            }
+        }
+        print("")
+        print(TableText.align(table), terminator: "")
+    }
+}

@@ -241,3 +241,63 @@ struct RulesetTests {
         #expect(table.set("service-ips")?.elements.count == 1000)
     }
 }
+
+/// The incremental program against the whole table: after any sequence of changes, what the
+/// program holds equals the table computed from scratch, and its transactions only touch
+/// what changed.
+struct ProxyProgramTests {
+    static let config: ProxyConfig = {
+        var c = ProxyConfig(nodeName: "node-1", nodeIPs: ["10.10.10.1"])
+        c.clusterCIDRs = ["10.244.0.0/16"]
+        return c
+    }()
+
+    static func program(_ services: [Service], _ slices: [EndpointSlice]) -> ProxyProgram {
+        let state = ProxyState.build(services: services, slices: slices, config: Self.config)
+        let context = RulesetContext(state)
+        return ProxyProgram(context: context, fragments: Dictionary(grouping: state.ports, by: { "\($0.namespace)/\($0.name)" })
+            .mapValues { ProxyRuleset.fragment($0, context: context) })
+    }
+
+    static func fragment(_ service: Service?, _ slices: [EndpointSlice]) -> ServiceFragment? {
+        guard let service else { return nil }
+        let ports = ProxyState.entries(for: service, slices: slices, config: Self.config)
+        return ports.isEmpty ? nil : ProxyRuleset.fragment(ports, context: RulesetContext(ProxyState.build(services: [], slices: [], config: Self.config)))
+    }
+
+    @Test func incrementalUpdatesMatchTheWholeTable() throws {
+        var services = (0..<20).map { RulesetTests.service("s\($0)", clusterIP: "10.96.2.\($0 + 1)") }
+        var slices = (0..<20).map { RulesetTests.slice("s\($0)", [("10.244.1.\($0 + 2)", "node-1"), ("10.244.2.\($0 + 2)", "node-2")]) }
+        var program = Self.program(services, slices)
+        var generator = SystemRandomNumberGenerator()
+        for round in 0..<40 {
+            let i = Int.random(in: 0..<20, using: &generator)
+            var change: [String: ServiceFragment?] = [:]
+            switch round % 4 {
+            case 0: slices[i] = RulesetTests.slice("s\(i)", [("10.244.3.\(round + 2)", "node-3")])
+            case 1: slices[i] = RulesetTests.slice("s\(i)", [])
+            case 2: services[i].spec.sessionAffinity = services[i].spec.sessionAffinity == .clientIP ? .none : .clientIP
+            default: services[i].spec.type = services[i].spec.type == .nodePort ? .clusterIP : .nodePort
+                services[i].spec.ports[0].nodePort = services[i].spec.type == .nodePort ? Int32(30000 + i) : 0
+            }
+            change["default/s\(i)"] = Self.fragment(services[i], [slices[i]])
+            _ = program.update(change)
+            #expect(program.table() == ProxyRuleset.table(ProxyState.build(services: services, slices: slices, config: Self.config)),
+                    "round \(round) changed s\(i)")
+        }
+    }
+
+    @Test func sharedElementsStayUntilNoServiceWantsThem() throws {
+        // Two Services with the same endpoint share its hairpin element.
+        let services = [RulesetTests.service("a", clusterIP: "10.96.3.1"), RulesetTests.service("b", clusterIP: "10.96.3.2")]
+        let slices = [RulesetTests.slice("a", [("10.244.1.50", "node-1")]), RulesetTests.slice("b", [("10.244.1.50", "node-1")])]
+        var program = Self.program(services, slices)
+        let removeA = program.update(["default/a": ServiceFragment?.none])
+        #expect(!removeA.contains("delete element ip portico hairpin"))
+        #expect(removeA.contains("delete element ip portico service-ips { 10.96.3.1 . tcp . 80 }"))
+        let removeB = program.update(["default/b": ServiceFragment?.none])
+        #expect(removeB.contains("delete element ip portico hairpin { 10.244.1.50 . 10.244.1.50 . tcp . 8080 }"))
+        let again = program.update(["default/b": ServiceFragment?.none])
+        #expect(again.isEmpty)
+    }
+}
