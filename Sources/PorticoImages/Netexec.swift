@@ -180,7 +180,7 @@ public struct Netexec: Sendable {
         } catch {
             result["error"] = "\(error)"
         }
-        let body = (try? JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])) ?? Data()
+        let body = (try? JSONSerialization.data(withJSONObject: result, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
         return MiniHTTP.Response(status: 200, contentType: "application/json", body: Array(body))
     }
 }
@@ -212,7 +212,7 @@ enum NetexecDial {
         var result: [String: [String]] = [:]
         if !last.isEmpty { result["responses"] = responses }
         if !errors.isEmpty { result["errors"] = errors }
-        let body = (try? JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])) ?? Data()
+        let body = (try? JSONSerialization.data(withJSONObject: result, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
         return MiniHTTP.Response(status: 200, contentType: "application/json", body: Array(body))
     }
 
@@ -222,9 +222,28 @@ enum NetexecDial {
         // through a Service, each try may reach another endpoint.
         var request = HTTPClientRequest(url: url)
         request.headers.add(name: "Connection", value: "close")
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(5))
-        let body = try await response.body.collect(upTo: 1 << 20)
-        return String(buffer: body)
+        do {
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(5))
+            let body = try await response.body.collect(upTo: 1 << 20)
+            return String(buffer: body)
+        } catch {
+            throw DialError(description: "Get \"\(url)\": \(self.goWords(error, host: host, port: port))")
+        }
+    }
+
+    /// A failure as Go's net/http prints it, which is what callers of agnhost's /dial read.
+    static func goWords(_ error: Error, host: String, port: Int) -> String {
+        let text = "\(error)"
+        let address = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+        let reasons: [(String, String)] = [("errno: 111", "connection refused"), ("errno: 113", "no route to host"),
+                                           ("errno: 101", "network is unreachable"), ("errno: 110", "connection timed out")]
+        if let reason = reasons.first(where: { text.contains($0.0) })?.1 {
+            return "dial tcp \(address): connect: \(reason)"
+        }
+        if let client = error as? HTTPClientError, client == .deadlineExceeded || client == .connectTimeout || client == .readTimeout {
+            return "context deadline exceeded (Client.Timeout exceeded while awaiting headers)"
+        }
+        return text
     }
 
     static func udp(host: String, port: Int, request: String) async throws -> String {

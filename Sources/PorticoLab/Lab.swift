@@ -288,8 +288,11 @@ public struct Lab: Sendable {
 
     /// Stops every process of the lab and removes every namespace, link, route and file it
     /// made. Whatever is already gone is skipped, so a second `down` does nothing.
-    public static func remove(_ plan: LabPlan, printer: StepPrinter) async throws {
-        let state = LabState.load(plan.dataDirectory)
+    public static func remove(_ requested: LabPlan, printer: StepPrinter) async throws {
+        let state = LabState.load(requested.dataDirectory)
+        // The lab as it was started (its config may differ from the one given to `down`,
+        // e.g. a benchmark's own service CIDR): that is what there is to remove.
+        let plan = state.flatMap { try? LabPlan($0.config) } ?? requested
         // Evidence that this lab is (or was) here; without it, shared-looking things such as
         // the service CIDR's route are left alone: they may belong to another lab.
         let ours = state != nil || FileManager.default.fileExists(atPath: "/sys/class/net/\(plan.bridge)")

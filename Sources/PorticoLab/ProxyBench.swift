@@ -33,9 +33,11 @@ public struct ProxyControlPlaneBench: Sendable {
             let nft = try await self.inNamespace("porticobp-nft") { netns in
                 let start = ContinuousClock.now
                 let state = ProxyState.build(services: services, slices: slices, config: config)
-                let table = ProxyRuleset.table(state)
-                try await Shell.run("ip", ["netns", "exec", netns, "nft", "-f", "-"], input: table.replacementTransaction)
+                let text = ProxyRuleset.table(state).replacementTransaction
+                let compute = Self.seconds(ContinuousClock.now - start)
+                try await Shell.run("ip", ["netns", "exec", netns, "nft", "-f", "-"], input: text)
                 let full = Self.seconds(ContinuousClock.now - start)
+                progress(String(format: "    from empty: computing %.3fs, nft %.3fs", compute, full - compute))
                 // One Service changes (its endpoints move); the proxy computes that Service's part
                 // alone and sends only the difference.
                 var program = ProxyProgram(context: RulesetContext(state), fragments: Dictionary(

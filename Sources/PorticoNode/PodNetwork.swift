@@ -47,6 +47,23 @@ public struct IPRoute2Network: NodeNetwork {
         }
         try await Shell.run("ip", ["link", "set", name, "up"])
         try "1\n".write(toFile: "/proc/sys/net/ipv4/ip_forward", atomically: false, encoding: .utf8)
+        try await Self.callNetfilterOnBridge()
+    }
+
+    /// Packets bridged between two pods of one node must pass netfilter too: the reply of a
+    /// pod that a Service's DNAT sent to a neighbour on the same bridge is only translated
+    /// back (to the ClusterIP) if the bridge hands it to conntrack (br_netfilter), as
+    /// kubeadm's preflight requires `bridge-nf-call-iptables = 1`. The setting is per network
+    /// namespace; the node's is set here.
+    static func callNetfilterOnBridge() async throws {
+        let path = "/proc/sys/net/bridge/bridge-nf-call-iptables"
+        if !FileManager.default.fileExists(atPath: path) {
+            _ = try? await Shell.run("modprobe", ["br_netfilter"], allowFailure: true)
+        }
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw Shell.Failure(description: "the kernel has no br_netfilter (\(path) is missing): load it with `modprobe br_netfilter`; Services need it for pods that reach a neighbour on their own node")
+        }
+        try "1\n".write(toFile: path, atomically: false, encoding: .utf8)
     }
 
     public func createSandbox(_ sandbox: PodSandbox, bridge: String, gateway: IPAddress, prefixLength: Int) async throws {

@@ -191,14 +191,25 @@ public final class NodeProxy: Sendable {
         }
     }
 
+    /// False while the Node is being deleted or carries the cluster autoscaler's
+    /// `ToBeDeletedByClusterAutoscaler` taint, as kube-proxy's health server decides.
+    var nodeEligible: Bool {
+        guard let node = self.nodes.get(name: self.config.nodeName) else { return true }
+        if node.metadata.deletionTimestamp != nil { return false }
+        return !node.spec.taints.contains { $0.key == "ToBeDeletedByClusterAutoscaler" }
+    }
+
     /// kube-proxy's `/healthz` and `/livez`: 200 while changes reach the kernel in time.
     func healthz(_ request: MiniHTTP.Request) async -> MiniHTTP.Response {
         guard request.path == "/healthz" || request.path == "/livez" else { return .error(404, "404 page not found") }
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         let last = self.lastApplied.map { formatter.string(from: $0) } ?? ""
-        let body = "{\"lastUpdated\": \"\(last)\",\"currentTime\": \"\(formatter.string(from: Date()))\", \"nodeEligible\": true}"
-        let healthy = self.isHealthy && self.lastApplied != nil
+        let eligible = self.nodeEligible
+        let body = "{\"lastUpdated\": \"\(last)\",\"currentTime\": \"\(formatter.string(from: Date()))\", \"nodeEligible\": \(eligible)}"
+        // /livez says whether the proxy works; /healthz also whether the node should get
+        // load-balancer traffic (KEP-3836): not while it is being deleted or drained for deletion.
+        let healthy = self.isHealthy && self.lastApplied != nil && (request.path == "/livez" || eligible)
         return MiniHTTP.Response(status: healthy ? 200 : 503, headers: [("X-Content-Type-Options", "nosniff")],
                                  contentType: "application/json", body: Array(body.utf8))
     }
