@@ -104,6 +104,29 @@ let package = Package(
             ]
         ),
         .target(
+            name: "PorticoDNSWire",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio")]
+        ),
+        .target(
+            name: "PorticoDNS",
+            dependencies: [
+                "PorticoAPI",
+                "PorticoClient",
+                "PorticoDNSWire",
+                "PorticoSystem",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // libFuzzer target for the DNS decoder: built apart with `-sanitize=fuzzer` (scripts/fuzz-dns).
+        .target(name: "CPorticoFuzz", path: "Fuzz/CPorticoFuzz"),
+        .executableTarget(
+            name: "PorticoDNSFuzz",
+            dependencies: ["CPorticoFuzz", "PorticoDNSWire", .product(name: "NIOCore", package: "swift-nio")],
+            path: "Fuzz/PorticoDNSFuzz"
+        ),
+        .target(
             name: "PorticoLab",
             dependencies: [
                 "PorticoAPI",
@@ -163,6 +186,7 @@ let package = Package(
                 "PorticoNode",
                 "PorticoClient",
                 "PorticoControllers",
+                "PorticoDNS",
                 "PorticoRegistry",
                 "PorticoServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -172,6 +196,8 @@ let package = Package(
         ),
         .target(name: "PorticoTestSupport", path: "Tests/PorticoTestSupport"),
         .testTarget(name: "PorticoControllersTests", dependencies: ["PorticoControllers", "PorticoAPI"]),
+        .testTarget(name: "PorticoDNSTests", dependencies: ["PorticoDNS", "PorticoDNSWire", "PorticoAPI", "PorticoTestSupport",
+                                                         .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(name: "PorticoProxyTests", dependencies: ["PorticoProxy", "PorticoAPI"]),
         .testTarget(name: "PorticoLabTests", dependencies: ["PorticoLab", "PorticoAPI", "PorticoTestSupport"]),
         .testTarget(name: "PorticoNodeTests", dependencies: ["PorticoNode", "PorticoImages", "PorticoSystem", "PorticoAPI", "PorticoTestSupport"]),

@@ -1,0 +1,2 @@
+// Only the header matters: the declaration of libFuzzer's driver.
+#include "CPorticoFuzz.h"
