@@ -130,6 +130,7 @@ let package = Package(
             name: "PorticoLab",
             dependencies: [
                 "PorticoAPI",
+                "PorticoImages",
                 "PorticoSystem",
                 "PorticoProxy",
                 "PorticoClient",
@@ -189,6 +190,7 @@ let package = Package(
                 "PorticoDNS",
                 "PorticoRegistry",
                 "PorticoServer",
+                "PorticoSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

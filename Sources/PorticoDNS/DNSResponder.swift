@@ -4,13 +4,14 @@ import PorticoDNSWire
 /// From a query's octets to what the server does with it: reply, forward upstream, or drop.
 /// Pure but for reading the cluster records; the server's channel handlers are glue around it.
 public struct DNSResponder: Sendable {
-    public let resolver: ClusterResolver
+    /// Nil for a relay that forwards every name (the lab's link to the host's resolvers).
+    public let resolver: ClusterResolver?
     public let records: ClusterRecords
     /// The UDP payload size Portico advertises and the most it sends without EDNS.
     public static let advertisedUDPSize: UInt16 = 1232
     static let maxChase = 8
 
-    public init(resolver: ClusterResolver, records: ClusterRecords) {
+    public init(resolver: ClusterResolver?, records: ClusterRecords) {
         self.resolver = resolver
         self.records = records
     }
@@ -62,7 +63,8 @@ public struct DNSResponder: Sendable {
         case .axfr, .ixfr: return reply(.refused)
         default: break
         }
-        var outcome = self.records.read { self.resolver.resolve(question, $0) }
+        guard let resolver = self.resolver else { return .forward(query) }
+        var outcome = self.records.read { resolver.resolve(question, $0) }
         switch outcome {
         case .forward: return .forward(query)
         case .notReady: return reply(.serverFailure)
@@ -75,12 +77,12 @@ public struct DNSResponder: Sendable {
             {
                 chased += 1
                 let next = DNSQuestion(name: target, type: question.type, dnsClass: .internet)
-                if !self.resolver.isClusterName(target) {
+                if !resolver.isClusterName(target) {
                     response.responseCode = code
                     response.answers = answers
                     return .chase(response: response, question: next, maxSize: maxSize)
                 }
-                outcome = self.records.read { self.resolver.resolve(next, $0) }
+                outcome = self.records.read { resolver.resolve(next, $0) }
                 guard case .answer(_, let more, _, _) = outcome, !more.isEmpty else { break }
                 answers += more
             }

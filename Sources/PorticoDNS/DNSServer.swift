@@ -71,29 +71,26 @@ public final class DNSServer: Sendable {
         return Bound(udp: udp, tcp: tcp, port: actualPort)
     }
 
-    /// Answers a forwarded or chased query on another task; `deliver` writes the result.
+    /// Answers a forwarded or chased query from the upstreams; `deliver` writes the result.
     func resolveAsync(_ action: DNSResponder.Action, original: ByteBuffer, overTCP: Bool, on loop: EventLoop,
                       deliver: @escaping @Sendable (ByteBuffer) -> Void) {
-        let promise = loop.makePromise(of: ByteBuffer?.self)
-        let forwarder = self.forwarder
-        promise.completeWithTask {
-            switch action {
-            case .forward(let query):
-                let maxSize = overTCP ? 65535 : Int(max(512, min(query.edns?.udpPayloadSize ?? 512, 4096)))
-                if let answer = await forwarder.forward(original, id: query.header.id, overTCP: overTCP) { return answer }
-                return DNSResponder.serverFailure(query, maxSize: maxSize)
-            case .chase(let response, let question, let maxSize):
-                var lookup = DNSMessage(header: DNSHeader(id: UInt16.random(in: 0...UInt16.max)), questions: [question])
-                lookup.header.recursionDesired = true
-                var bytes = ByteBuffer()
-                bytes.writeDNSMessage(lookup)
-                let answer = await forwarder.forward(bytes, id: lookup.header.id, overTCP: overTCP)
-                return DNSResponder.complete(response, with: answer.flatMap { try? DNSMessage(from: $0) }, maxSize: maxSize)
-            case .reply(let bytes): return bytes
-            case .drop: return nil
+        switch action {
+        case .forward(let query):
+            let maxSize = overTCP ? 65535 : Int(max(512, min(query.edns?.udpPayloadSize ?? 512, 4096)))
+            self.forwarder.forward(original, id: query.header.id, overTCP: overTCP, on: loop).whenSuccess { answer in
+                deliver(answer ?? DNSResponder.serverFailure(query, maxSize: maxSize))
             }
+        case .chase(let response, let question, let maxSize):
+            var lookup = DNSMessage(header: DNSHeader(id: UInt16.random(in: 0...UInt16.max)), questions: [question])
+            lookup.header.recursionDesired = true
+            var bytes = ByteBuffer()
+            bytes.writeDNSMessage(lookup)
+            self.forwarder.forward(bytes, id: lookup.header.id, overTCP: overTCP, on: loop).whenSuccess { answer in
+                deliver(DNSResponder.complete(response, with: answer.flatMap { try? DNSMessage(from: $0) }, maxSize: maxSize))
+            }
+        case .reply(let bytes): deliver(bytes)
+        case .drop: break
         }
-        promise.futureResult.whenSuccess { answer in if let answer { deliver(answer) } }
     }
 }
 

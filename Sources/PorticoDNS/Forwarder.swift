@@ -6,13 +6,16 @@ import PorticoDNSWire
 /// Names outside the cluster go to the upstream resolvers, as CoreDNS's `forward . /etc/resolv.conf`:
 /// tried in order, each with a timeout; a reply is relayed as it came (same ID as the
 /// client's query). Over UDP when the client used UDP, over TCP when it used TCP.
+/// Everything happens on NIO event loops (futures, no Swift tasks), so a busy process never
+/// keeps an answer waiting for a thread.
 public struct Forwarder: Sendable {
     public var upstreams: [SocketAddress]
-    public var timeout: Duration
+    public var timeout: TimeAmount
 
     public init(upstreams: [SocketAddress], timeout: Duration = .seconds(2)) {
         self.upstreams = upstreams
-        self.timeout = timeout
+        let (seconds, attoseconds) = timeout.components
+        self.timeout = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
     }
 
     /// The `nameserver` lines of a resolv.conf, port 53.
@@ -25,63 +28,117 @@ public struct Forwarder: Sendable {
         }
     }
 
-    /// The first upstream answer to `query`, or nil when none answered in time.
-    public func forward(_ query: ByteBuffer, id: UInt16, overTCP: Bool) async -> ByteBuffer? {
-        for upstream in self.upstreams {
-            let answer = try? await self.withTimeout {
-                overTCP ? try await self.tcp(query, to: upstream) : try await self.udp(query, id: id, to: upstream)
-            }
-            if let answer, let header = DNSMessage.readHeader(answer)?.header, header.id == id { return answer }
-        }
-        return nil
+    /// The first upstream answer to `query` (whose ID is `id`), or nil when none answered in time.
+    public func forward(_ query: ByteBuffer, id: UInt16, overTCP: Bool, on loop: EventLoop) -> EventLoopFuture<ByteBuffer?> {
+        self.forward(query, id: id, overTCP: overTCP, on: loop, from: self.upstreams[...])
     }
 
-    func withTimeout(_ body: @escaping @Sendable () async throws -> ByteBuffer) async throws -> ByteBuffer {
-        try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
-            group.addTask { try await body() }
-            group.addTask {
-                try await Task.sleep(for: self.timeout)
-                return nil
-            }
-            defer { group.cancelAll() }
-            guard let first = try await group.next(), let answer = first else { throw CancellationError() }
-            return answer
+    func forward(_ query: ByteBuffer, id: UInt16, overTCP: Bool, on loop: EventLoop, from upstreams: ArraySlice<SocketAddress>) -> EventLoopFuture<ByteBuffer?> {
+        guard let upstream = upstreams.first else { return loop.makeSucceededFuture(nil) }
+        let attempt = overTCP ? self.tcp(query, id: id, to: upstream, on: loop) : self.udp(query, id: id, to: upstream, on: loop)
+        return attempt.flatMap { answer in
+            if let answer { return loop.makeSucceededFuture(answer) }
+            return self.forward(query, id: id, overTCP: overTCP, on: loop, from: upstreams.dropFirst())
         }
     }
 
-    func udp(_ query: ByteBuffer, id: UInt16, to upstream: SocketAddress) async throws -> ByteBuffer {
+    func udp(_ query: ByteBuffer, id: UInt16, to upstream: SocketAddress, on loop: EventLoop) -> EventLoopFuture<ByteBuffer?> {
+        let promise = loop.makePromise(of: ByteBuffer?.self)
         let any = upstream.protocol == .inet6 ? "::" : "0.0.0.0"
-        let channel = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .bind(host: any, port: 0) { channel in
+        DatagramBootstrap(group: loop)
+            .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try NIOAsyncChannel<AddressedEnvelope<ByteBuffer>, AddressedEnvelope<ByteBuffer>>(wrappingChannelSynchronously: channel)
+                    try channel.pipeline.syncOperations.addHandler(UpstreamReply<AddressedEnvelope<ByteBuffer>>(id: id, promise: promise) {
+                        $0.remoteAddress == upstream ? $0.data : nil
+                    })
                 }
             }
-        return try await channel.executeThenClose { inbound, outbound in
-            try await outbound.write(AddressedEnvelope(remoteAddress: upstream, data: query))
-            for try await envelope in inbound where envelope.remoteAddress == upstream {
-                if DNSMessage.readHeader(envelope.data)?.header.id == id { return envelope.data }
+            .bind(host: any, port: 0)
+            .whenComplete { result in
+                switch result {
+                case .failure: promise.succeed(nil)
+                case .success(let channel):
+                    channel.writeAndFlush(AddressedEnvelope(remoteAddress: upstream, data: query), promise: nil)
+                    let timer = loop.scheduleTask(in: self.timeout) { promise.succeed(nil) }
+                    promise.futureResult.whenComplete { _ in
+                        timer.cancel()
+                        channel.close(promise: nil)
+                    }
+                }
             }
-            throw CancellationError()
-        }
+        return promise.futureResult
     }
 
-    func tcp(_ query: ByteBuffer, to upstream: SocketAddress) async throws -> ByteBuffer {
-        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .connect(to: upstream) { channel in
+    func tcp(_ query: ByteBuffer, id: UInt16, to upstream: SocketAddress, on loop: EventLoop) -> EventLoopFuture<ByteBuffer?> {
+        let promise = loop.makePromise(of: ByteBuffer?.self)
+        ClientBootstrap(group: loop)
+            .connectTimeout(self.timeout)
+            .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(DNSTCPFrameDecoder()))
-                    return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                    try channel.pipeline.syncOperations.addHandlers([
+                        ByteToMessageHandler(DNSTCPFrameDecoder()),
+                        UpstreamReply<ByteBuffer>(id: id, promise: promise) { $0 },
+                    ])
                 }
             }
-        return try await channel.executeThenClose { inbound, outbound in
-            var framed = ByteBuffer()
-            framed.writeInteger(UInt16(query.readableBytes))
-            framed.writeImmutableBuffer(query)
-            try await outbound.write(framed)
-            for try await message in inbound { return message }
-            throw CancellationError()
+            .connect(to: upstream)
+            .whenComplete { result in
+                switch result {
+                case .failure: promise.succeed(nil)
+                case .success(let channel):
+                    var framed = ByteBuffer()
+                    framed.writeInteger(UInt16(query.readableBytes))
+                    framed.writeImmutableBuffer(query)
+                    channel.writeAndFlush(framed, promise: nil)
+                    let timer = loop.scheduleTask(in: self.timeout) { promise.succeed(nil) }
+                    promise.futureResult.whenComplete { _ in
+                        timer.cancel()
+                        channel.close(promise: nil)
+                    }
+                }
+            }
+        return promise.futureResult
+    }
+}
+
+/// Takes the first reply with the query's ID (from the upstream's address, over UDP).
+final class UpstreamReply<Message>: ChannelInboundHandler {
+    typealias InboundIn = Message
+
+    let id: UInt16
+    let promise: EventLoopPromise<ByteBuffer?>
+    /// The DNS message in what the channel read, if it is from the upstream.
+    let extract: (Message) -> ByteBuffer?
+    var done = false
+
+    init(id: UInt16, promise: EventLoopPromise<ByteBuffer?>, extract: @escaping (Message) -> ByteBuffer?) {
+        self.id = id
+        self.promise = promise
+        self.extract = extract
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !self.done, let message = self.extract(Self.unwrapInboundIn(data)),
+              DNSMessage.readHeader(message)?.header.id == self.id else { return }
+        self.done = true
+        self.promise.succeed(message)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if !self.done {
+            self.done = true
+            self.promise.succeed(nil)
         }
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        // An ICMP refusal or a reset: this upstream has no answer.
+        if !self.done {
+            self.done = true
+            self.promise.succeed(nil)
+        }
+        context.close(promise: nil)
     }
 }
 

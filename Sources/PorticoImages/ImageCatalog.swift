@@ -1,3 +1,5 @@
+import PorticoAPI
+
 /// What runs for a container, without a container runtime: the images Portico has built in
 /// run Portico's own programs; any other image runs the container's `command` as a program
 /// of the host, inside the pod's namespaces.
@@ -7,7 +9,16 @@ public enum ImageCatalog {
         case agnhost
         /// registry.k8s.io/pause: ENTRYPOINT ["/pause"].
         case pause
+        /// portico.dev/dns: Portico's cluster DNS server (`portico dns`), the kube-dns add-on.
+        case dns
+
+        /// Programs that read the API get the node's credentials (`KUBECONFIG`): Portico has
+        /// no service accounts to give them their own.
+        public var readsTheAPI: Bool { self == .dns }
     }
+
+    /// The image of Portico's cluster DNS add-on.
+    public static let dnsImage = "portico.dev/dns:\(PorticoVersion.portico)"
 
     /// How to start a container: the program and its arguments, before the launcher's own.
     public enum Launch: Sendable, Equatable {
@@ -32,6 +43,7 @@ public enum ImageCatalog {
         switch last {
         case "agnhost": return repository.contains("e2e-test-images") || repository.count == 1 ? .agnhost : nil
         case "pause": return .pause
+        case "dns": return repository.first == "portico.dev" ? .dns : nil
         default: return nil
         }
     }
@@ -46,10 +58,12 @@ public enum ImageCatalog {
             argv = command.isEmpty ? ["/agnhost"] + (args.isEmpty ? ["pause"] : args) : command + args
         case .pause:
             argv = command.isEmpty ? ["/pause"] + args : command + args
+        case .dns:
+            argv = command.isEmpty ? ["/portico-dns"] + args : command + args
         case nil:
             guard !command.isEmpty else {
                 return .failure(NotRunnable(description:
-                    "image \(image) is not built into Portico and the container gives no command: Portico runs no container images; set `command` to a program of the host, or use one of the built-in images (registry.k8s.io/e2e-test-images/agnhost, registry.k8s.io/pause)"))
+                    "image \(image) is not built into Portico and the container gives no command: Portico runs no container images; set `command` to a program of the host, or use one of the built-in images (registry.k8s.io/e2e-test-images/agnhost, registry.k8s.io/pause, portico.dev/dns)"))
             }
             argv = command + args
         }
@@ -58,6 +72,8 @@ public enum ImageCatalog {
             return .success(.portico(["agnhost"] + argv.dropFirst()))
         case (.pause, "/pause"), (.pause, "pause"):
             return .success(.portico(["pause"] + argv.dropFirst()))
+        case (.dns, "/portico-dns"), (.dns, "portico-dns"):
+            return .success(.portico(["dns"] + argv.dropFirst()))
         default:
             return .success(.host(argv))
         }

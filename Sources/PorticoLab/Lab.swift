@@ -2,6 +2,7 @@ import Foundation
 import PorticoSystem
 import PorticoAPI
 import PorticoClient
+import PorticoImages
 import PorticoNode
 import PorticoServer
 
@@ -67,6 +68,9 @@ public struct Lab: Sendable {
             rows.append([node.name, node.address, node.podCIDR, "portico agent (netns \(node.netns))"])
         }
         rows.append(["services", self.plan.serviceCIDR, "-", "ClusterIPs (unreachable from the host, as in a cluster)"])
+        if self.config.dnsReplicas > 0 {
+            rows.append(["dns", self.plan.dnsServiceIP, "-", "Service kube-system/kube-dns: cluster DNS for \(self.config.clusterDomain), from pods"])
+        }
         return TableText.align(rows)
     }
 
@@ -104,11 +108,21 @@ public struct Lab: Sendable {
             try await self.startServer(&state)
         }
         do {
+            try await printer.step(plan.hasDNSRelay
+                ? "Relaying DNS for names outside the cluster on \(self.config.hostAddress):53 to \(self.upstreamDescription)"
+                : "Pods get no resolver for names outside the cluster (dnsUpstreams is empty)") {
+                try await self.startDNSRelay(&state)
+            }
             try await printer.step("Starting a node agent in each node") {
                 try await self.startAgents(&state, caPEM: server.caPEM)
             }
             try await printer.step("Waiting for \(plan.nodes.count) node\(plan.nodes.count == 1 ? "" : "s") to be Ready") {
                 try await self.waitForNodes(server.client, state: state)
+            }
+            if self.config.dnsReplicas > 0 {
+                try await printer.step("Starting cluster DNS: \(self.config.dnsReplicas) pods of \(ImageCatalog.dnsImage) behind Service kube-system/kube-dns (\(plan.dnsServiceIP))") {
+                    try await ClusterDNSAddon(plan: plan).install(server.client)
+                }
             }
         } catch {
             try? await server.transport.shutdown()
@@ -182,10 +196,41 @@ public struct Lab: Sendable {
                 "--kubeconfig", directory + "/kubeconfig", "--data-dir", directory, "--netns-prefix", plan.netnsPrefix,
                 "--node-lease-duration-seconds", String(self.config.nodeLeaseDurationSeconds),
                 "--cluster-cidr", plan.clusterCIDR, "--service-cluster-ip-range", plan.serviceCIDR,
+                "--cluster-dns", plan.dnsServiceIP, "--cluster-domain", self.config.clusterDomain,
+                "--resolv-conf", plan.nodeResolvConfPath,
             ])
             state.processes.append(LabState.Process(role: node.name, pid: pid, log: log))
             try state.save()
         }
+    }
+
+    var upstreamDescription: String {
+        if let upstreams = self.config.dnsUpstreams { return upstreams.joined(separator: ", ") }
+        return "the host's resolvers (/etc/resolv.conf)"
+    }
+
+    /// The link between pods and the host's resolvers, as Docker's embedded DNS is for kind:
+    /// pods with dnsPolicy Default (the DNS add-on among them) use the relay on the host's
+    /// LAN address, which asks the upstreams from the host. Without it, their queries would
+    /// have to be routed off the machine from pod addresses.
+    func startDNSRelay(_ state: inout LabState) async throws {
+        let plan = self.plan
+        let resolvConf = plan.hasDNSRelay ? "nameserver \(self.config.hostAddress)\n" : "# no resolver for names outside the cluster (dnsUpstreams: [])\n"
+        try resolvConf.write(toFile: plan.nodeResolvConfPath, atomically: true, encoding: .utf8)
+        guard plan.hasDNSRelay else { return }
+        let log = plan.logsDirectory + "/dns-relay.log"
+        let upstreams = (self.config.dnsUpstreams ?? []).flatMap { ["--upstream", $0] }
+        let pid = try self.launch(netns: nil, log: log, ["dns", "--forward-only", "--address", self.config.hostAddress, "--port", "53",
+                                                         "--health-port", "0", "--ready-port", "0"] + upstreams)
+        state.processes.append(LabState.Process(role: "dns-relay", pid: pid, log: log))
+        try state.save()
+        let deadline = ContinuousClock.now + .seconds(10)
+        while ContinuousClock.now < deadline {
+            guard LabState.isRunning(pid) else { throw LabError("the DNS relay exited; the end of \(log):\n\(Self.tail(log, lines: 6))") }
+            if Self.tail(log, lines: 3).contains("relaying") { return }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw LabError("the DNS relay did not start within 10 s; see \(log)")
     }
 
     func waitForNodes(_ client: KubeClient, state: LabState) async throws {
@@ -194,7 +239,8 @@ public struct Lab: Sendable {
         var ready: Set<String> = []
         while ContinuousClock.now < deadline {
             for process in state.processes where !LabState.isRunning(process.pid) {
-                throw LabError("\(process.role == "server" ? "the API server" : "the agent of \(process.role)") exited; the end of \(process.log):\n\(Self.tail(process.log, lines: 6))")
+                let who = process.role == "server" ? "the API server" : process.role == "dns-relay" ? "the DNS relay" : "the agent of \(process.role)"
+                throw LabError("\(who) exited; the end of \(process.log):\n\(Self.tail(process.log, lines: 6))")
             }
             if let nodes = try? await client.list(Node.self).items {
                 ready = Set(nodes.filter(\.isReady).map(\.metadata.name)).intersection(wanted)

@@ -27,11 +27,20 @@ public struct LabConfig: Sendable, Equatable, Codable {
     public var nodeLeaseDurationSeconds = 40
     /// Where the lab keeps its store, keys, logs and kubeconfig; default /var/lib/portico/labs/<name>.
     public var dataDir: String? = nil
+    /// The cluster's DNS domain.
+    public var clusterDomain = "cluster.local"
+    /// Replicas of the DNS add-on (Deployment kube-system/portico-dns behind Service kube-dns).
+    public var dnsReplicas = 2
+    /// Where names outside the cluster are resolved, `ip[:port]`: absent, the host's own
+    /// resolvers (its /etc/resolv.conf) through a relay on hostAddress:53; empty, nowhere
+    /// (SERVFAIL).
+    public var dnsUpstreams: [String]? = nil
 
     public init() {}
 
     enum CodingKeys: String, CodingKey {
         case name, nodes, lan, hostAddress, podCIDR, clusterCIDR, serviceCIDR, nodePortRange, apiPort, nodeMonitorGracePeriod, nodeMonitorPeriod, nodeLeaseDurationSeconds, dataDir
+        case clusterDomain, dnsReplicas, dnsUpstreams
     }
 
     public init(from decoder: any Decoder) throws {
@@ -50,6 +59,9 @@ public struct LabConfig: Sendable, Equatable, Codable {
         self.nodeMonitorPeriod = try c.decodeIfPresent(String.self, forKey: .nodeMonitorPeriod) ?? d.nodeMonitorPeriod
         self.nodeLeaseDurationSeconds = try c.decodeIfPresent(Int.self, forKey: .nodeLeaseDurationSeconds) ?? d.nodeLeaseDurationSeconds
         self.dataDir = try c.decodeIfPresent(String.self, forKey: .dataDir)
+        self.clusterDomain = try c.decodeIfPresent(String.self, forKey: .clusterDomain) ?? d.clusterDomain
+        self.dnsReplicas = try c.decodeIfPresent(Int.self, forKey: .dnsReplicas) ?? d.dnsReplicas
+        self.dnsUpstreams = try c.decodeIfPresent([String].self, forKey: .dnsUpstreams)
     }
 
     public static func load(path: String) throws -> LabConfig {
@@ -99,6 +111,8 @@ public struct LabPlan: Sendable, Equatable {
     public var netnsPrefix: String
     public var serviceCIDR: String
     public var clusterCIDR: String
+    /// The kube-dns Service's ClusterIP: the service CIDR's tenth address (10.96.0.10).
+    public var dnsServiceIP: String
 
     public var dataDirectory: String { self.config.dataDirectory }
     public var kubeconfigPath: String { self.dataDirectory + "/kubeconfig" }
@@ -129,6 +143,16 @@ public struct LabPlan: Sendable, Equatable {
         if cluster == nil || cluster?.address.family != .ipv4 { problems.append("clusterCIDR: \(GoQuote.quote(config.clusterCIDR)) is not an IPv4 CIDR") }
         let service = IPNetwork(config.serviceCIDR)
         if service == nil { problems.append("serviceCIDR: \(GoQuote.quote(config.serviceCIDR)) is not a CIDR") }
+        if let service, service.address.family != .ipv4 || service.prefixLength > 28 {
+            problems.append("serviceCIDR: \(config.serviceCIDR) must be an IPv4 network of /28 or larger (the DNS Service takes its tenth address)")
+        }
+        if !(0...10).contains(config.dnsReplicas) { problems.append("dnsReplicas: \(config.dnsReplicas) must be between 0 and 10") }
+        if (try? DNSNameCheck.validate(config.clusterDomain)) == nil {
+            problems.append("clusterDomain: \(GoQuote.quote(config.clusterDomain)) must be a DNS name such as cluster.local")
+        }
+        for upstream in config.dnsUpstreams ?? [] where IPAddress(upstream.split(separator: ":").first.map(String.init) ?? "") == nil {
+            problems.append("dnsUpstreams: \(GoQuote.quote(upstream)) must be an IPv4 address with an optional :port")
+        }
         if !(1...65535).contains(config.apiPort) { problems.append("apiPort: \(config.apiPort) is not a port") }
         for (field, value) in [("nodeMonitorGracePeriod", config.nodeMonitorGracePeriod), ("nodeMonitorPeriod", config.nodeMonitorPeriod)] {
             if ((try? GoDuration.parse(value)) ?? 0) <= 0 { problems.append("\(field): \(GoQuote.quote(value)) must be a positive duration such as 50s") }
@@ -176,5 +200,24 @@ public struct LabPlan: Sendable, Equatable {
         self.netnsPrefix = "\(name)-"
         self.serviceCIDR = service!.description
         self.clusterCIDR = cluster!.description
+        self.dnsServiceIP = IPAddress(ipv4: service!.address.ipv4Value + 10).description
+    }
+
+    /// The resolver configuration pods with dnsPolicy Default get: the lab's relay to the
+    /// host's resolvers (nothing when `dnsUpstreams` is empty).
+    public var nodeResolvConfPath: String { self.dataDirectory + "/resolv.conf" }
+    public var hasDNSRelay: Bool { self.config.dnsUpstreams?.isEmpty != true }
+}
+
+/// The cluster domain's shape: dot-separated DNS-1123 labels.
+enum DNSNameCheck {
+    struct Invalid: Error {}
+
+    static func validate(_ name: String) throws {
+        let labels = name.split(separator: ".", omittingEmptySubsequences: false)
+        guard !name.isEmpty, name.count <= 253, labels.allSatisfy({ label in
+            !label.isEmpty && label.count <= 63 && label.first != "-" && label.last != "-"
+                && label.allSatisfy { $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-") }
+        }) else { throw Invalid() }
     }
 }

@@ -20,6 +20,11 @@ public struct AgentConfiguration: Sendable {
     /// Where the pods' resolver points (ClusterFirst); empty falls back to the host's resolv.conf.
     public var clusterDNS: [String] = []
     public var clusterDomain = "cluster.local"
+    /// The node's resolver configuration, for pods with dnsPolicy Default (kubelet's `--resolv-conf`).
+    public var resolvConf = "/etc/resolv.conf"
+    /// The agent's own kubeconfig: handed (as `KUBECONFIG`) to the built-in programs that
+    /// read the API, the DNS add-on. Portico has no service accounts yet.
+    public var kubeconfigPath: String? = nil
     public var nodeLabels: [String: String] = [:]
     public var leaseDurationSeconds: Int32 = 40
     public var nodeStatusUpdateFrequency: Duration = .seconds(10)

@@ -223,7 +223,7 @@ actor PodWorker {
         let config = self.configuration
         try PodFiles.hosts(self.pod, ip: ip, clusterDomain: config.clusterDomain)
             .write(toFile: self.directory + "/etc-hosts", atomically: true, encoding: .utf8)
-        let host = PodFiles.Resolver.parse((try? String(contentsOfFile: "/etc/resolv.conf", encoding: .utf8)) ?? "")
+        let host = PodFiles.Resolver.parse((try? String(contentsOfFile: config.resolvConf, encoding: .utf8)) ?? "")
         let (resolver, fellBack) = PodFiles.resolver(self.pod, clusterDNS: config.clusterDNS, clusterDomain: config.clusterDomain, host: host)
         try resolver.text.write(toFile: self.directory + "/resolv.conf", atomically: true, encoding: .utf8)
         if fellBack {
@@ -302,6 +302,7 @@ actor PodWorker {
         let logDirectory = "\(self.directory)/\(name)"
         var env = lookup
         env["TERMINATION_MESSAGE_PATH"] = "\(logDirectory)/termination-log"
+        if ImageCatalog.builtIn(container.image)?.readsTheAPI == true, let kubeconfig = config.kubeconfigPath { env["KUBECONFIG"] = kubeconfig }
         let arguments = ["sandbox", "--netns", sandbox.netnsPath, "--hostname", PodFiles.hostname(self.pod),
                          "--bind", "\(self.directory)/etc-hosts:/etc/hosts", "--bind", "\(self.directory)/resolv.conf:/etc/resolv.conf",
                          "--setsid", "--chdir", container.workingDir.isEmpty ? "/" : container.workingDir, "--"] + program

@@ -38,6 +38,9 @@ struct Agent: AsyncParsableCommand {
     @Option(help: "The cluster's DNS domain.")
     var clusterDomain: String = "cluster.local"
 
+    @Option(help: "The resolver configuration pods with dnsPolicy Default get (kubelet's --resolv-conf).")
+    var resolvConf: String = "/etc/resolv.conf"
+
     @Option(help: "The duration of the node's Lease; it is renewed every quarter of it.")
     var nodeLeaseDurationSeconds: Int32 = 40
 
@@ -91,6 +94,8 @@ struct Agent: AsyncParsableCommand {
         configuration.kubeletPort = self.kubeletPort
         configuration.clusterDNS = self.clusterDNS
         configuration.clusterDomain = self.clusterDomain
+        configuration.resolvConf = self.resolvConf
+        configuration.kubeconfigPath = self.kubeconfig
         configuration.leaseDurationSeconds = self.nodeLeaseDurationSeconds
         configuration.proxy.enabled = self.proxy
         configuration.proxy.clusterCIDRs = self.clusterCIDR.split(separator: ",").map(String.init)

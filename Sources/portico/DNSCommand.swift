@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import PorticoClient
 import PorticoDNS
+import PorticoSystem
 
 /// `portico dns`: the cluster DNS server. The lab runs it as the kube-dns add-on (image
 /// `portico.dev/dns`); it also runs on its own against any API server.
@@ -12,8 +13,11 @@ struct DNS: AsyncParsableCommand {
         commandName: "dns",
         abstract: "Serve cluster DNS (Kubernetes DNS-Based Service Discovery 1.1.0) from the API, forwarding other names.")
 
-    @Option(help: "The kubeconfig to read Services, EndpointSlices and Namespaces with.")
-    var kubeconfig: String
+    @Option(help: "The kubeconfig to read Services, EndpointSlices and Namespaces with (default: $KUBECONFIG).")
+    var kubeconfig: String?
+
+    @Flag(help: "Forward every name, answering none: a relay to the upstream resolvers (the lab's link to the host's).")
+    var forwardOnly = false
 
     @Option(help: "Address to listen on (UDP and TCP).")
     var address = "0.0.0.0"
@@ -63,10 +67,21 @@ struct DNS: AsyncParsableCommand {
                 }
             }
         }
-        let transport = try HTTPTransport(try Kubeconfig.load(path: self.kubeconfig))
-        let client = KubeClient(transport: transport, fieldManager: "portico-dns")
         var logger = Logger(label: "portico-dns")
         logger.logLevel = .info
+        if self.forwardOnly {
+            let server = DNSServer(responder: DNSResponder(resolver: nil, records: ClusterRecords()),
+                                   forwarder: Forwarder(upstreams: options.upstreams), logger: logger)
+            let bound = try await server.bind(host: options.host, port: options.port)
+            logger.info("portico dns: relaying \(options.host):\(bound.port) to \(options.upstreams.map(MiniHTTP.hostPort))")
+            try await bound.tcp.closeFuture.get()
+            return
+        }
+        guard let path = self.kubeconfig ?? ProcessInfo.processInfo.environment["KUBECONFIG"] else {
+            throw ValidationError("--kubeconfig is required (or KUBECONFIG in the environment), unless --forward-only")
+        }
+        let transport = try HTTPTransport(try Kubeconfig.load(path: path))
+        let client = KubeClient(transport: transport, fieldManager: "portico-dns")
         try await ClusterDNS(options: options, client: client, logger: logger).run()
     }
 

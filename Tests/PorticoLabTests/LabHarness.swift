@@ -24,6 +24,8 @@ final class LabHarness: @unchecked Sendable {
             nodes: \(nodes)
             apiPort: \(self.apiPort)
             dataDir: \(self.directory)/data
+            \(extra.contains("dnsUpstreams:") ? "" : "dnsUpstreams: []  # tests send no name off this machine")
+            \(extra.contains("dnsReplicas:") ? "" : "dnsReplicas: 0  # only the DNS tests run the add-on: others count pods per node")
             \(extra)
             """.write(toFile: self.configPath, atomically: true, encoding: .utf8)
     }

@@ -183,8 +183,8 @@ extension LabTests {
         #expect(run.status == 0, "the flow did not move: \(run.combined)")
     }
 
-    static func readyPods(_ lab: LabHarness, _ selector: String) throws -> [(name: String, ip: String, node: String)] {
-        let list = try lab.kubectlJSON("get", "pods", "-l", selector)
+    static func readyPods(_ lab: LabHarness, _ selector: String, namespace: String = "default") throws -> [(name: String, ip: String, node: String)] {
+        let list = try lab.kubectlJSON("get", "pods", "-n", namespace, "-l", selector)
         return (list["items"]?.arrayValue ?? []).compactMap { pod in
             guard pod["metadata"]?["deletionTimestamp"] == nil,
                   pod["status"]?["conditions"]?.arrayValue?.contains(where: { $0["type"] == "Ready" && $0["status"] == "True" }) == true
