@@ -131,6 +131,8 @@ let package = Package(
             dependencies: [
                 "PorticoAPI",
                 "PorticoImages",
+                "PorticoDNS",
+                "PorticoDNSWire",
                 "PorticoSystem",
                 "PorticoProxy",
                 "PorticoClient",

@@ -28,7 +28,7 @@ public struct ServiceRecord: Sendable, Equatable {
         self.externalIPs = service.spec.externalIPs.compactMap(IPAddress.init)
         self.namespace = service.metadata.namespace
         self.name = service.metadata.name
-        self.ports = service.spec.ports.map { Port(name: $0.name, proto: $0.protocol.rawValue.lowercased(), port: $0.port) }
+        self.ports = service.spec.ports.map { Port(name: $0.name, proto: $0.protocol.rawValue.isEmpty ? "tcp" : $0.protocol.rawValue.lowercased(), port: $0.port) }
         if service.spec.type == ServiceType.externalName {
             self.kind = .externalName(service.spec.externalName)
         } else if service.spec.clusterIP == "None" {
@@ -94,12 +94,12 @@ public final class ClusterRecords: Sendable {
     public struct Index: Sendable {
         public var services: [String: ServiceRecord] = [:]
         public var slices: [String: SliceRecord] = [:]
-        public var slicesByService: [String: Set<String>] = [:]
+        public var slicesByService: [String: [String]] = [:]
         public var namespaces: Set<String> = []
         /// Addresses → Services (by key) that have them as a ClusterIP.
-        public var serviceIPs: [IPAddress: Set<String>] = [:]
+        public var serviceIPs: [IPAddress: [String]] = [:]
         /// Addresses → slices (by key) that list them.
-        public var endpointIPs: [IPAddress: Set<String>] = [:]
+        public var endpointIPs: [IPAddress: [String]] = [:]
         /// Set when every informer has listed once; before, the cluster zone is SERVFAIL.
         public var synced = false
         /// Unix time of the last change: the SOA serial, as CoreDNS takes it.
@@ -114,7 +114,7 @@ public final class ClusterRecords: Sendable {
         public mutating func upsert(_ service: ServiceRecord) {
             let key = "\(service.namespace)/\(service.name)"
             self.removeService(key: key)
-            for ip in service.reverseIPs { self.serviceIPs[ip, default: []].insert(key) }
+            for ip in service.reverseIPs { Self.add(key, at: ip, to: &self.serviceIPs) }
             self.services[key] = service
             self.touch()
         }
@@ -128,23 +128,29 @@ public final class ClusterRecords: Sendable {
         public mutating func upsert(_ slice: SliceRecord, key: String) {
             self.removeSlice(key: key)
             self.slices[key] = slice
-            self.slicesByService["\(slice.namespace)/\(slice.service)", default: []].insert(key)
-            for endpoint in slice.endpoints { self.endpointIPs[endpoint.ip, default: []].insert(key) }
+            Self.add(key, at: "\(slice.namespace)/\(slice.service)", to: &self.slicesByService)
+            for endpoint in slice.endpoints { Self.add(key, at: endpoint.ip, to: &self.endpointIPs) }
             self.touch()
         }
 
         public mutating func removeSlice(key: String) {
             guard let old = self.slices.removeValue(forKey: key) else { return }
             let service = "\(old.namespace)/\(old.service)"
-            self.slicesByService[service]?.remove(key)
-            if self.slicesByService[service]?.isEmpty == true { self.slicesByService[service] = nil }
+            Self.remove(key, at: service, from: &self.slicesByService)
             for endpoint in old.endpoints { Self.remove(key, at: endpoint.ip, from: &self.endpointIPs) }
             self.touch()
         }
 
-        static func remove(_ key: String, at ip: IPAddress, from map: inout [IPAddress: Set<String>]) {
-            map[ip]?.remove(key)
-            if map[ip]?.isEmpty == true { map[ip] = nil }
+        // Small arrays, not sets: nearly every address and Service has one entry, and 10,000
+        // Services' worth of sets cost megabytes.
+        static func add<K: Hashable>(_ key: String, at index: K, to map: inout [K: [String]]) {
+            if map[index]?.contains(key) == true { return }
+            map[index, default: []].append(key)
+        }
+
+        static func remove<K: Hashable>(_ key: String, at index: K, from map: inout [K: [String]]) {
+            map[index]?.removeAll { $0 == key }
+            if map[index]?.isEmpty == true { map[index] = nil }
         }
 
         mutating func touch() { self.modified = UInt32(Date().timeIntervalSince1970) }

@@ -101,8 +101,11 @@ public struct ClusterResolver: Sendable {
         let key = "\(namespace)/\(serviceName)"
         guard let service = index.services[key] else { return self.nameError(index) }
         let serviceDomain = name.dropping(labels.count - 2)
-        let slices = index.slices(ofService: key)
-        let ready = slices.flatMap { slice in slice.endpoints.filter(\.ready).map { (slice, $0) } }
+        // Endpoints matter for headless Services and endpoint names, not for a ClusterIP's own name.
+        var needsEndpoints = labels.count == 3
+        if case .headless = service.kind { needsEndpoints = true }
+        let ready = needsEndpoints
+            ? index.slices(ofService: key).flatMap { slice in slice.endpoints.filter(\.ready).map { (slice, $0) } } : []
 
         switch labels.count {
         case 2:

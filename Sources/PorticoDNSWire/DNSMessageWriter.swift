@@ -8,8 +8,9 @@ import NIOCore
 struct DNSMessageWriter {
     var buffer: ByteBuffer
     var base: Int
-    /// Lower-cased name suffixes already written → their offset from the message start.
-    var offsets: [String: Int] = [:]
+    /// Name suffixes already written, by a hash of their lower-cased labels → their offset
+    /// from the message start (a hit is checked against the octets before it is used).
+    var offsets: [UInt64: Int] = [:]
 
     init(buffer: ByteBuffer) {
         self.buffer = buffer
@@ -18,20 +19,52 @@ struct DNSMessageWriter {
 
     var size: Int { self.buffer.writerIndex - self.base }
 
+    /// FNV-1a over the lower-cased labels from `start` on, with their lengths.
+    static func suffixHash(_ labels: [[UInt8]], from start: Int) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for label in labels[start...] {
+            hash = (hash ^ UInt64(label.count)) &* 0x100_0000_01b3
+            for byte in label { hash = (hash ^ UInt64(DNSName.lower(byte))) &* 0x100_0000_01b3 }
+        }
+        return hash
+    }
+
+    /// Whether the name written at `offset` (following its pointers) is `labels[start...]`.
+    func written(at offset: Int, equals labels: [[UInt8]], from start: Int) -> Bool {
+        var cursor = self.base + offset
+        var index = start
+        var hops = 0
+        while let length = self.buffer.getInteger(at: cursor, as: UInt8.self) {
+            if length & 0xc0 == 0xc0 {
+                guard hops < 128, let pointer = self.buffer.getInteger(at: cursor, as: UInt16.self) else { return false }
+                hops += 1
+                cursor = self.base + Int(pointer & 0x3fff)
+                continue
+            }
+            if length == 0 { return index == labels.count }
+            guard index < labels.count, labels[index].count == Int(length),
+                  let bytes = self.buffer.viewBytes(at: cursor + 1, length: Int(length)),
+                  zip(bytes, labels[index]).allSatisfy({ DNSName.lower($0) == DNSName.lower($1) }) else { return false }
+            index += 1
+            cursor += 1 + Int(length)
+        }
+        return false
+    }
+
     /// Writes `name`, pointing at an earlier copy of its longest known suffix. Returns the
     /// suffix keys it added, so a record taken back can forget them.
     @discardableResult
-    mutating func write(_ name: DNSName, compress: Bool = true) -> [String] {
-        var added: [String] = []
+    mutating func write(_ name: DNSName, compress: Bool = true) -> [UInt64] {
+        var added: [UInt64] = []
         let labels = name.labels
         for i in 0..<labels.count {
-            let key = labels[i...].map { String(decoding: $0.map(DNSName.lower), as: UTF8.self) }.joined(separator: ".")
-            if compress, let offset = self.offsets[key] {
+            let key = compress ? Self.suffixHash(labels, from: i) : 0
+            if compress, let offset = self.offsets[key], self.written(at: offset, equals: labels, from: i) {
                 self.buffer.writeInteger(UInt16(0xc000 | offset))
                 return added
             }
             let here = self.size
-            if compress, here < 0x4000 {
+            if compress, here < 0x4000, self.offsets[key] == nil {
                 self.offsets[key] = here
                 added.append(key)
             }
@@ -49,7 +82,7 @@ struct DNSMessageWriter {
     }
 
     @discardableResult
-    mutating func write(_ record: DNSResourceRecord) -> [String] {
+    mutating func write(_ record: DNSResourceRecord) -> [UInt64] {
         var added = self.write(record.name)
         self.buffer.writeInteger(record.type.rawValue)
         self.buffer.writeInteger(record.dnsClass.rawValue)

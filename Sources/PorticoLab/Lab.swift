@@ -417,6 +417,9 @@ public struct Lab: Sendable {
         }
         var rows = [["PLACE", "ADDRESS", "POD CIDR", "PROCESS", "STATUS", "PODS"]]
         rows.append(["host", plan.config.hostAddress, "-", "portico server: " + process("server"), "API \(apiState)", "-"])
+        if state.processes.contains(where: { $0.role == "dns-relay" }) {
+            rows.append(["host", plan.config.hostAddress + ":53", "-", "DNS relay: " + process("dns-relay"), "-", "-"])
+        }
         for node in plan.nodes {
             let object = nodes[node.name]
             let ready = object.map { $0.isReady ? "Ready" : "NotReady" } ?? "not registered"

@@ -144,3 +144,27 @@ struct ProxyBenchCommand: AsyncParsableCommand {
         print(TableText.align(table), terminator: "")
     }
 }
+
+struct DNSBenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dns",
+        abstract: "Cluster DNS: dnsperf against Portico DNS with 10,000 Services beside NSD serving the same names; memory per 10,000 Services.")
+
+    @Option(help: "Seconds of dnsperf per server.")
+    var seconds = 10
+
+    func run() async throws {
+        #if DEBUG
+        print("note: this is a debug build; run `swift run -c release portico bench dns` for meaningful numbers\n")
+        #endif
+        let progress: @Sendable (String) -> Void = { FileHandle.standardError.write(Data("  \($0)\n".utf8)) }
+        var bench = DNSBench()
+        bench.seconds = self.seconds
+        let rows = try await bench.run(progress: progress)
+        print("portico bench dns: ratio = Portico / reference (rates: higher is better; latency and memory: lower is better)")
+        var table = [["WHAT", "PORTICO", "REFERENCE", "RATIO", "REFERENCE IS"]]
+        for row in rows { table.append([row.what, row.portico, row.reference, row.ratio, row.referenceIs]) }
+        print("")
+        print(TableText.align(table), terminator: "")
+    }
+}
