@@ -11,13 +11,7 @@ import PorticoSystem
 /// (the procedure of ../shared/reference/proxy-and-dns.md); and the memory the records of
 /// 10,000 Services take.
 public struct DNSBench: Sendable {
-    public struct Row: Sendable {
-        public var what: String
-        public var portico: String
-        public var reference: String
-        public var ratio: String
-        public var referenceIs: String
-    }
+    public typealias Row = BenchRow
 
     public var services = 10_000
     public var namespaces = 100

@@ -16,13 +16,7 @@ public struct ProxyDataPlaneBench: Sendable {
         self.porticoPath = porticoPath
     }
 
-    public struct Row: Sendable {
-        public var what: String
-        public var portico: String
-        public var reference: String
-        public var ratio: String
-        public var referenceIs: String
-    }
+    public typealias Row = BenchRow
 
     public func run(progress: @Sendable (String) -> Void) async throws -> [Row] {
         try await SystemPrograms.ensure(["iperf3": "iperf3"])
