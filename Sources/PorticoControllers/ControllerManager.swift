@@ -15,6 +15,8 @@ public struct ControllerManager: ServiceLifecycle.Service {
         /// How often node heartbeats are checked (upstream's --node-monitor-period, 5 s).
         public var nodeMonitorPeriod: Duration = .seconds(5)
         public var maxEndpointsPerSlice = 100
+        /// Addresses for LoadBalancer Services (`--load-balancer-ip-pool`); none: they stay `<pending>`.
+        public var loadBalancerPools: [LoadBalancerIPAM.Pool] = []
 
         public init() {}
     }
@@ -34,6 +36,7 @@ public struct ControllerManager: ServiceLifecycle.Service {
             DeploymentController(context: self.context),
             EndpointSliceController(context: self.context, maxEndpointsPerSlice: self.configuration.maxEndpointsPerSlice),
             EndpointsController(context: self.context),
+            LoadBalancerController(context: self.context, pools: self.configuration.loadBalancerPools),
         ]
         for controller in controllers { controller.register() }
         let nodeLifecycle = NodeLifecycleController(context: self.context, gracePeriod: self.configuration.nodeMonitorGracePeriod,

@@ -40,6 +40,10 @@ struct Server: AsyncParsableCommand {
     @Option(help: "How often node heartbeats are checked (Go duration).")
     var nodeMonitorPeriod: String = "5s"
 
+    @Option(name: .customLong("load-balancer-ip-pool"),
+            help: "Addresses for LoadBalancer Services: first-last or a CIDR (repeatable). Without one they stay <pending>.")
+    var loadBalancerIPPools: [String] = []
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
@@ -50,6 +54,9 @@ struct Server: AsyncParsableCommand {
             } catch let error as GoDuration.ParseError {
                 throw ValidationError("\(flag): \(error)")
             }
+        }
+        for pool in self.loadBalancerIPPools {
+            do { _ = try LoadBalancerIPAM.Pool(pool) } catch { throw ValidationError("--load-balancer-ip-pool: \(error)") }
         }
         for address in self.bindAddresses where IPAddress(address) == nil {
             throw ValidationError("--bind-address \(GoQuote.quote(address)) is not an IP address")
@@ -80,6 +87,7 @@ struct Server: AsyncParsableCommand {
         var controllerConfiguration = ControllerManager.Configuration()
         controllerConfiguration.nodeMonitorGracePeriod = .milliseconds(Int64(try GoDuration.parse(self.nodeMonitorGracePeriod) * 1000))
         controllerConfiguration.nodeMonitorPeriod = .milliseconds(Int64(try GoDuration.parse(self.nodeMonitorPeriod) * 1000))
+        controllerConfiguration.loadBalancerPools = try self.loadBalancerIPPools.map { try LoadBalancerIPAM.Pool($0) }
         let controllers = ControllerManager(client: KubeClient(transport: InProcessTransport(server: server), fieldManager: "portico-controllers"),
                                             configuration: controllerConfiguration, logger: logger)
         // A ServiceGroup stops its services in reverse order: the controllers, listed last,

@@ -17,13 +17,14 @@ struct ControllerTests {
         let manager: Task<Void, any Error>
         var nextHost = 2
 
-        init(grace: Duration = .seconds(50), period: Duration = .seconds(5)) async throws {
+        init(grace: Duration = .seconds(50), period: Duration = .seconds(5), pools: [String] = []) async throws {
             self.server = try await TestServer()
             self.server.startControllers()
             self.client = KubeClient(transport: InProcessTransport(server: self.server.server), fieldManager: "controller-test")
             var configuration = ControllerManager.Configuration()
             configuration.nodeMonitorGracePeriod = grace
             configuration.nodeMonitorPeriod = period
+            configuration.loadBalancerPools = try pools.map { try LoadBalancerIPAM.Pool($0) }
             var logger = Logger(label: "controller-test")
             logger.logLevel = .warning
             let manager = ControllerManager(client: self.client, configuration: configuration, logger: logger)
