@@ -104,6 +104,18 @@ let package = Package(
             ]
         ),
         .target(
+            name: "PorticoLB",
+            dependencies: [
+                "PorticoAPI",
+                "PorticoClient",
+                "PorticoProxy",
+                "PorticoSystem",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
             name: "PorticoDNSWire",
             dependencies: [.product(name: "NIOCore", package: "swift-nio")]
         ),
@@ -130,6 +142,7 @@ let package = Package(
             name: "PorticoLab",
             dependencies: [
                 "PorticoAPI",
+                "PorticoLB",
                 "PorticoImages",
                 "PorticoDNS",
                 "PorticoDNSWire",
@@ -190,6 +203,7 @@ let package = Package(
                 "PorticoClient",
                 "PorticoControllers",
                 "PorticoDNS",
+                "PorticoLB",
                 "PorticoRegistry",
                 "PorticoServer",
                 "PorticoSystem",
@@ -202,6 +216,7 @@ let package = Package(
         .testTarget(name: "PorticoControllersTests", dependencies: ["PorticoControllers", "PorticoAPI"]),
         .testTarget(name: "PorticoDNSTests", dependencies: ["PorticoDNS", "PorticoDNSWire", "PorticoAPI", "PorticoTestSupport",
                                                          .product(name: "NIOCore", package: "swift-nio")]),
+        .testTarget(name: "PorticoLBTests", dependencies: ["PorticoLB", "PorticoProxy", "PorticoAPI"]),
         .testTarget(name: "PorticoProxyTests", dependencies: ["PorticoProxy", "PorticoAPI"]),
         .testTarget(name: "PorticoLabTests", dependencies: ["PorticoLab", "PorticoAPI", "PorticoTestSupport"]),
         .testTarget(name: "PorticoNodeTests", dependencies: ["PorticoNode", "PorticoImages", "PorticoSystem", "PorticoAPI", "PorticoTestSupport"]),

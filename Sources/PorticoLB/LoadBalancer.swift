@@ -1,0 +1,134 @@
+import Logging
+import PorticoAPI
+import PorticoClient
+import PorticoProxy
+import PorticoSystem
+import Synchronization
+
+/// `portico lb`, the cloud's L4 load balancer in front of the nodes: it watches Services,
+/// Nodes and EndpointSlices, owns every assigned LoadBalancer address on its external
+/// interface, checks the nodes' health, and programs `LoadBalancerRuleset` with one
+/// `nft -f -` transaction whenever what it forwards changes.
+public final class LoadBalancer: Sendable {
+    public struct Options: Sendable {
+        /// The interface facing the clients (the lab's internet), where LB addresses live.
+        public var externalInterface = "eth1"
+        /// Clients there keep their address; others are masqueraded.
+        public var internetCIDR = "203.0.113.0/24"
+        public var interval: Duration = .seconds(2)
+        public init() {}
+    }
+
+    let options: Options
+    let client: KubeClient
+    let logger: Logger
+    let runner: NFTablesRunner
+    let services: Informer<Service>
+    let nodes: Informer<Node>
+    let slices: Informer<EndpointSlice>
+    public let health: HealthChecks
+    let queue = WorkQueue<String>(baseDelay: .milliseconds(10), maxDelay: .seconds(5))
+    let events: EventRecorder
+    let applied = Mutex<(table: NFTTable?, told: Set<String>)>((nil, []))
+
+    public init(options: Options, client: KubeClient, runner: NFTablesRunner = NFTCommand(), logger: Logger) {
+        self.options = options
+        self.client = client
+        self.logger = logger
+        self.runner = runner
+        self.services = Informer(client: client, logger: logger)
+        self.nodes = Informer(client: client, logger: logger)
+        self.slices = Informer(client: client, logger: logger)
+        self.health = HealthChecks(interval: options.interval)
+        self.events = EventRecorder(client: client, component: "portico-lb", logger: logger)
+    }
+
+    public var model: LoadBalancerModel {
+        LoadBalancerModel.build(services: self.services.items, nodes: self.nodes.items, slices: self.slices.items,
+                                healthy: self.health.isHealthy)
+    }
+
+    public func run() async throws {
+        let queue = self.queue
+        self.services.addHandler { _ in queue.add("sync") }
+        self.nodes.addHandler { _ in queue.add("sync") }
+        self.slices.addHandler { _ in queue.add("sync") }
+        await withDiscardingTaskGroup { group in
+            group.addTask { await self.services.run() }
+            group.addTask { await self.nodes.run() }
+            group.addTask { await self.slices.run() }
+            group.addTask {
+                await self.services.waitForSync()
+                await self.nodes.waitForSync()
+                await self.slices.waitForSync()
+                queue.add("sync")
+                await withDiscardingTaskGroup { inner in
+                    inner.addTask {
+                        await self.health.run(targets: { [self] in
+                            LoadBalancerModel.healthTargets(services: self.services.items, nodes: self.nodes.items)
+                        }, changed: { [self] flipped in
+                            for (target, healthy) in flipped {
+                                self.logger.info("lb: backend \(healthy ? "healthy" : "unhealthy"): \(target)")
+                            }
+                            queue.add("sync")
+                        })
+                    }
+                    inner.addTask {
+                        while let key = await queue.get() {
+                            do {
+                                try await self.sync()
+                                queue.forget(key)
+                            } catch {
+                                self.logger.error("lb: sync failed, retrying", metadata: ["error": "\(error)"])
+                                queue.addRateLimited(key)
+                            }
+                            queue.done(key)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Computes what to forward, and applies it if it changed.
+    func sync() async throws {
+        let model = self.model
+        try await self.ownAddresses(model.addresses)
+        let table = LoadBalancerRuleset.table(model, internetCIDR: self.options.internetCIDR)
+        if self.applied.withLock({ $0.table }) != table {
+            try await self.runner.apply(table.replacementTransaction)
+            self.applied.withLock { $0.table = table }
+            self.logger.info("lb: forwarding \(model.frontends.count) frontends",
+                             metadata: ["frontends": "\(model.frontends.map { "\($0.ip):\($0.port)/\($0.proto)→\($0.backends.count)" })"])
+        }
+        // Say once per Service when it is served straight from its endpoints.
+        for frontend in model.frontends where frontend.direct {
+            let note = "\(frontend.service) \(frontend.ip):\(frontend.port)/\(frontend.proto)"
+            guard self.applied.withLock({ $0.told.insert(note).inserted }) else { continue }
+            let (namespace, name) = (String(frontend.service.split(separator: "/")[0]), String(frontend.service.split(separator: "/")[1]))
+            if let service = self.services.get(namespace: namespace, name: name) {
+                await self.events.normal(service, reason: "ForwardingToEndpoints",
+                                         "The load balancer forwards \(frontend.ip):\(frontend.port)/\(frontend.proto.uppercased()) to the endpoints directly: the Service has no node ports (allocateLoadBalancerNodePorts: false)")
+            }
+        }
+    }
+
+    /// Each LB address as a /32 on the external interface (so the load balancer answers ARP
+    /// for it there); addresses no Service has any more are removed.
+    func ownAddresses(_ wanted: Set<String>) async throws {
+        let shown = try await Shell.run("ip", ["-o", "-4", "addr", "show", "dev", self.options.externalInterface])
+        var present: Set<String> = []
+        for line in shown.output.split(separator: "\n") {
+            let words = line.split(separator: " ")
+            if let i = words.firstIndex(of: "inet"), i + 1 < words.count, words[i + 1].hasSuffix("/32") {
+                present.insert(String(words[i + 1].dropLast(3)))
+            }
+        }
+        for ip in wanted.subtracting(present).sorted() {
+            try await Shell.run("ip", ["addr", "add", "\(ip)/32", "dev", self.options.externalInterface])
+        }
+        for ip in present.subtracting(wanted).sorted() {
+            _ = try await Shell.run("ip", ["addr", "del", "\(ip)/32", "dev", self.options.externalInterface], allowFailure: true)
+        }
+    }
+}
