@@ -142,6 +142,7 @@ let package = Package(
             name: "PorticoLab",
             dependencies: [
                 "PorticoAPI",
+                "PorticoControllers",
                 "PorticoLB",
                 "PorticoImages",
                 "PorticoDNS",

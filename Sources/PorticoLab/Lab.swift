@@ -68,6 +68,9 @@ public struct Lab: Sendable {
             rows.append([node.name, node.address, node.podCIDR, "portico agent (netns \(node.netns))"])
         }
         rows.append(["services", self.plan.serviceCIDR, "-", "ClusterIPs (unreachable from the host, as in a cluster)"])
+        rows.append(["lb", "\(self.plan.lbAddress), \(self.plan.lbInternetAddress)", "-",
+                     "portico lb (netns \(self.plan.netnsPrefix)lb): LoadBalancer addresses \(self.config.lbPool)"])
+        rows.append(["internet", self.config.internetClient, "-", "a client on the internet \(self.config.internetCIDR) (netns \(self.plan.netnsPrefix)internet)"])
         if self.config.dnsReplicas > 0 {
             rows.append(["dns", self.plan.dnsServiceIP, "-", "Service kube-system/kube-dns: cluster DNS for \(self.config.clusterDomain), from pods"])
         }
@@ -104,6 +107,9 @@ public struct Lab: Sendable {
             }
             try await Shell.run("ip", ["route", "add", "unreachable", plan.serviceCIDR])
         }
+        try await printer.step("Building the load balancer's place \(plan.netnsPrefix)lb (\(self.plan.lbAddress) on the LAN, \(plan.lbInternetAddress) on the internet \(self.config.internetCIDR)) and an internet client at \(self.config.internetClient)") {
+            try await self.buildLoadBalancerPlace()
+        }
         let server = try await printer.step("Starting the API server on https://\(self.config.hostAddress):\(self.config.apiPort)") {
             try await self.startServer(&state)
         }
@@ -118,6 +124,9 @@ public struct Lab: Sendable {
             }
             try await printer.step("Waiting for \(plan.nodes.count) node\(plan.nodes.count == 1 ? "" : "s") to be Ready") {
                 try await self.waitForNodes(server.client, state: state)
+            }
+            try await printer.step("Starting the load balancer (portico lb in \(plan.netnsPrefix)lb) for LoadBalancer Services, addresses \(self.config.lbPool)") {
+                try await self.startLoadBalancer(&state)
             }
             if self.config.dnsReplicas > 0 {
                 try await printer.step("Starting cluster DNS: \(self.config.dnsReplicas) pods of \(ImageCatalog.dnsImage) behind Service kube-system/kube-dns (\(plan.dnsServiceIP))") {
@@ -156,6 +165,7 @@ public struct Lab: Sendable {
             "--advertise-address", config.hostAddress, "--secure-port", String(config.apiPort),
             "--service-cluster-ip-range", plan.serviceCIDR, "--service-node-port-range", config.nodePortRange,
             "--node-monitor-grace-period", config.nodeMonitorGracePeriod, "--node-monitor-period", config.nodeMonitorPeriod,
+            "--load-balancer-ip-pool", config.lbPool,
         ])
         state.processes.append(LabState.Process(role: "server", pid: pid, log: log))
         try state.save()
@@ -204,6 +214,70 @@ public struct Lab: Sendable {
         }
     }
 
+    /// The cloud around the cluster: a load balancer namespace with one leg on the LAN and one
+    /// on the "internet", an internet client behind it, and the routes that make replies go
+    /// back through the load balancer (nodes) and let the host reach the LB addresses.
+    func buildLoadBalancerPlace() async throws {
+        let plan = self.plan
+        let lb = plan.netnsPrefix + "lb"
+        let internet = plan.netnsPrefix + "internet"
+        try await Shell.run("ip", ["netns", "add", lb])
+        try await Shell.run("ip", ["netns", "add", internet])
+        let lanVeth = "\(plan.netnsPrefix)lbl"
+        let internetVeth = "\(plan.netnsPrefix)lbi"
+        try await Shell.run("ip", ["link", "add", lanVeth, "type", "veth", "peer", "name", "eth0", "netns", lb])
+        try await Shell.run("ip", ["link", "set", lanVeth, "master", plan.bridge, "up"])
+        try await Shell.run("ip", ["link", "add", internetVeth, "netns", lb, "type", "veth", "peer", "name", "eth0", "netns", internet])
+        try await Shell.run("ip", ["-n", lb, "-batch", "-"], input: """
+            link set lo up
+            addr add \(self.plan.lbAddress)/\(plan.prefixLength) dev eth0
+            link set eth0 up
+            link set \(internetVeth) name eth1
+            addr add \(plan.lbInternetAddress)/\(plan.internetPrefixLength) dev eth1
+            link set eth1 up
+
+            """ + plan.nodes.map { "route add \($0.podCIDR) via \($0.address)\n" }.joined())
+        try await Shell.run("ip", ["netns", "exec", lb, "sh", "-c", "echo 1 > /proc/sys/net/ipv4/ip_forward"])
+        try await Shell.run("ip", ["-n", internet, "-batch", "-"], input: """
+            link set lo up
+            addr add \(self.config.internetClient)/\(plan.internetPrefixLength) dev eth0
+            link set eth0 up
+            route add default via \(plan.lbInternetAddress)
+
+            """)
+        for node in plan.nodes {
+            try await Shell.run("ip", ["-n", node.netns, "route", "add", self.config.internetCIDR, "via", self.plan.lbAddress])
+        }
+        try await Shell.run("ip", ["route", "replace", self.config.internetCIDR, "via", self.plan.lbAddress, "dev", plan.bridge, "proto", "static"])
+    }
+
+    func startLoadBalancer(_ state: inout LabState) async throws {
+        let plan = self.plan
+        let log = plan.logsDirectory + "/lb.log"
+        // The load balancer is the cloud's, outside the nodes: it reads the API as the admin,
+        // at the host's LAN address (the admin kubeconfig names 127.0.0.1).
+        let directory = plan.dataDirectory + "/lb"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let (_, adminToken) = try TokenAuthenticator.loadOrCreate(directory: plan.serverDirectory)
+        let caPEM = try String(contentsOfFile: plan.serverDirectory + "/pki/ca.crt", encoding: .utf8)
+        let kubeconfig = APIServer.kubeconfig(server: "https://\(self.config.hostAddress):\(self.config.apiPort)", caPEM: caPEM,
+                                              user: "portico-lb", token: adminToken)
+        guard FileManager.default.createFile(atPath: directory + "/kubeconfig", contents: Data(kubeconfig.utf8), attributes: [.posixPermissions: 0o600])
+        else { throw LabError("could not write \(directory)/kubeconfig") }
+        let pid = try self.launch(netns: "/run/netns/\(plan.netnsPrefix)lb", log: log, [
+            "lb", "--kubeconfig", directory + "/kubeconfig", "--external-interface", "eth1", "--internet-cidr", self.config.internetCIDR,
+        ])
+        state.processes.append(LabState.Process(role: "lb", pid: pid, log: log))
+        try state.save()
+        let deadline = ContinuousClock.now + .seconds(10)
+        while ContinuousClock.now < deadline {
+            guard LabState.isRunning(pid) else { throw LabError("the load balancer exited; the end of \(log):\n\(Self.tail(log, lines: 6))") }
+            if Self.tail(log, lines: 5).contains("lb: forwarding") { return }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw LabError("the load balancer did not program its rules within 10 s; see \(log)")
+    }
+
     var upstreamDescription: String {
         if let upstreams = self.config.dnsUpstreams { return upstreams.joined(separator: ", ") }
         return "the host's resolvers (/etc/resolv.conf)"
@@ -239,7 +313,8 @@ public struct Lab: Sendable {
         var ready: Set<String> = []
         while ContinuousClock.now < deadline {
             for process in state.processes where !LabState.isRunning(process.pid) {
-                let who = process.role == "server" ? "the API server" : process.role == "dns-relay" ? "the DNS relay" : "the agent of \(process.role)"
+                let who = ["server": "the API server", "dns-relay": "the DNS relay", "lb": "the load balancer"][process.role]
+                    ?? "the agent of \(process.role)"
                 throw LabError("\(who) exited; the end of \(process.log):\n\(Self.tail(process.log, lines: 6))")
             }
             if let nodes = try? await client.list(Node.self).items {
@@ -300,7 +375,8 @@ public struct Lab: Sendable {
     /// The lab's ranges must not be routed already (by another lab, or a real network).
     func checkAddressesFree() async throws {
         let routes = try await Shell.run("ip", ["-4", "route", "show", "table", "all"]).output
-        var ranges: [(String, IPNetwork)] = [("lan", IPNetwork(self.config.lan)!), ("serviceCIDR", IPNetwork(self.plan.serviceCIDR)!)]
+        var ranges: [(String, IPNetwork)] = [("lan", IPNetwork(self.config.lan)!), ("serviceCIDR", IPNetwork(self.plan.serviceCIDR)!),
+                                             ("internetCIDR", IPNetwork(self.config.internetCIDR)!)]
         ranges += self.plan.nodes.map { ("podCIDR of \($0.name)", IPNetwork($0.podCIDR)!) }
         for line in routes.split(separator: "\n") {
             var words = line.split(separator: " ").map(String.init)
@@ -419,6 +495,9 @@ public struct Lab: Sendable {
         rows.append(["host", plan.config.hostAddress, "-", "portico server: " + process("server"), "API \(apiState)", "-"])
         if state.processes.contains(where: { $0.role == "dns-relay" }) {
             rows.append(["host", plan.config.hostAddress + ":53", "-", "DNS relay: " + process("dns-relay"), "-", "-"])
+        }
+        if state.processes.contains(where: { $0.role == "lb" }) {
+            rows.append(["lb", plan.lbAddress, "-", "portico lb: " + process("lb"), "-", "-"])
         }
         for node in plan.nodes {
             let object = nodes[node.name]

@@ -1,5 +1,6 @@
 import Foundation
 import PorticoAPI
+import PorticoControllers
 import Yams
 
 /// A lab's shape: its name, how many nodes, and every address range, with the defaults of
@@ -35,12 +36,21 @@ public struct LabConfig: Sendable, Equatable, Codable {
     /// resolvers (its /etc/resolv.conf) through a relay on hostAddress:53; empty, nowhere
     /// (SERVFAIL).
     public var dnsUpstreams: [String]? = nil
+    /// The "internet" beyond the load balancer: its clients keep their address.
+    public var internetCIDR = "203.0.113.0/24"
+    /// A client on the internet (namespace `<name>-internet`).
+    public var internetClient = "203.0.113.200"
+    /// The load balancer's leg on the LAN (namespace `<name>-lb`); default: the LAN's
+    /// broadcast address minus 5 (10.10.10.250). Its internet leg is the internet's first address.
+    public var lbAddress: String? = nil
+    /// Addresses for LoadBalancer Services (`first-last` or a CIDR), inside internetCIDR.
+    public var lbPool = "203.0.113.10-203.0.113.99"
 
     public init() {}
 
     enum CodingKeys: String, CodingKey {
         case name, nodes, lan, hostAddress, podCIDR, clusterCIDR, serviceCIDR, nodePortRange, apiPort, nodeMonitorGracePeriod, nodeMonitorPeriod, nodeLeaseDurationSeconds, dataDir
-        case clusterDomain, dnsReplicas, dnsUpstreams
+        case clusterDomain, dnsReplicas, dnsUpstreams, internetCIDR, internetClient, lbAddress, lbPool
     }
 
     public init(from decoder: any Decoder) throws {
@@ -62,6 +72,10 @@ public struct LabConfig: Sendable, Equatable, Codable {
         self.clusterDomain = try c.decodeIfPresent(String.self, forKey: .clusterDomain) ?? d.clusterDomain
         self.dnsReplicas = try c.decodeIfPresent(Int.self, forKey: .dnsReplicas) ?? d.dnsReplicas
         self.dnsUpstreams = try c.decodeIfPresent([String].self, forKey: .dnsUpstreams)
+        self.internetCIDR = try c.decodeIfPresent(String.self, forKey: .internetCIDR) ?? d.internetCIDR
+        self.internetClient = try c.decodeIfPresent(String.self, forKey: .internetClient) ?? d.internetClient
+        self.lbAddress = try c.decodeIfPresent(String.self, forKey: .lbAddress)
+        self.lbPool = try c.decodeIfPresent(String.self, forKey: .lbPool) ?? d.lbPool
     }
 
     public static func load(path: String) throws -> LabConfig {
@@ -113,6 +127,11 @@ public struct LabPlan: Sendable, Equatable {
     public var clusterCIDR: String
     /// The kube-dns Service's ClusterIP: the service CIDR's tenth address (10.96.0.10).
     public var dnsServiceIP: String
+    /// The load balancer's address on the LAN.
+    public var lbAddress: String
+    /// The load balancer's address on the internet: the internet's first address.
+    public var lbInternetAddress: String
+    public var internetPrefixLength: Int
 
     public var dataDirectory: String { self.config.dataDirectory }
     public var kubeconfigPath: String { self.dataDirectory + "/kubeconfig" }
@@ -150,6 +169,37 @@ public struct LabPlan: Sendable, Equatable {
         if (try? DNSNameCheck.validate(config.clusterDomain)) == nil {
             problems.append("clusterDomain: \(GoQuote.quote(config.clusterDomain)) must be a DNS name such as cluster.local")
         }
+        let internet = IPNetwork(config.internetCIDR)
+        if internet == nil || internet?.address.family != .ipv4 || (internet?.prefixLength ?? 0) > 29 {
+            problems.append("internetCIDR: \(GoQuote.quote(config.internetCIDR)) must be an IPv4 network of /29 or larger")
+        }
+        if let internet {
+            if !(IPAddress(config.internetClient).map(internet.contains) ?? false) {
+                problems.append("internetClient: \(config.internetClient) must be an address inside internetCIDR \(config.internetCIDR)")
+            }
+            let pool = try? LoadBalancerIPAM.Pool(config.lbPool)
+            if let pool {
+                if !internet.contains(pool.first) || !internet.contains(pool.last) {
+                    problems.append("lbPool: \(config.lbPool) must be inside internetCIDR \(config.internetCIDR)")
+                }
+                if let client = IPAddress(config.internetClient), pool.contains(client) {
+                    problems.append("lbPool: \(config.lbPool) must not contain the internetClient \(config.internetClient)")
+                }
+                if pool.first.ipv4Value == internet.address.ipv4Value + 1 {
+                    problems.append("lbPool: \(config.lbPool) must leave internetCIDR's first address to the load balancer")
+                }
+            } else {
+                problems.append("lbPool: \(GoQuote.quote(config.lbPool)) must be first-last IPv4 addresses or a CIDR")
+            }
+        }
+        var lbAddress = ""
+        if let lan = IPNetwork(config.lan), lan.address.family == .ipv4, lan.prefixLength <= 29 {
+            let broadcast = lan.address.ipv4Value | (UInt32.max >> UInt32(lan.prefixLength))
+            lbAddress = config.lbAddress ?? IPAddress(ipv4: broadcast - 5).description
+            if !(IPAddress(lbAddress).map(lan.contains) ?? false) || lbAddress == config.hostAddress {
+                problems.append("lbAddress: \(lbAddress) must be an address of lan \(config.lan) other than the host's")
+            }
+        }
         for upstream in config.dnsUpstreams ?? [] where IPAddress(upstream.split(separator: ":").first.map(String.init) ?? "") == nil {
             problems.append("dnsUpstreams: \(GoQuote.quote(upstream)) must be an IPv4 address with an optional :port")
         }
@@ -167,7 +217,7 @@ public struct LabPlan: Sendable, Equatable {
             let base = lan.address.ipv4Value
             for n in 1...config.nodes {
                 let address = IPAddress(ipv4: base + UInt32(n))
-                if address == host || !lan.contains(address) {
+                if address == host || !lan.contains(address) || address.description == lbAddress {
                     problems.append("lan: \(config.lan) has no room for node-\(n) beside the host at \(config.hostAddress)")
                     break
                 }
@@ -186,6 +236,7 @@ public struct LabPlan: Sendable, Equatable {
             // No range may overlap another.
             var ranges: [(String, IPNetwork)] = [("lan", lan)] + (cluster.map { [("clusterCIDR", $0)] }
                 ?? nodes.map { ("podCIDR of \($0.name)", IPNetwork($0.podCIDR)!) })
+            if let internet { ranges.append(("internetCIDR", internet)) }
             if let service { ranges.append(("serviceCIDR", service)) }
             for i in ranges.indices {
                 for j in ranges.indices where j > i && (ranges[i].1.contains(ranges[j].1.address) || ranges[j].1.contains(ranges[i].1.address)) {
@@ -201,6 +252,10 @@ public struct LabPlan: Sendable, Equatable {
         self.serviceCIDR = service!.description
         self.clusterCIDR = cluster!.description
         self.dnsServiceIP = IPAddress(ipv4: service!.address.ipv4Value + 10).description
+        self.lbAddress = lbAddress
+        let internetNetwork = IPNetwork(config.internetCIDR)!
+        self.lbInternetAddress = IPAddress(ipv4: internetNetwork.address.ipv4Value + 1).description
+        self.internetPrefixLength = internetNetwork.prefixLength
     }
 
     /// The resolver configuration pods with dnsPolicy Default get: the lab's relay to the
@@ -221,3 +276,4 @@ enum DNSNameCheck {
         }) else { throw Invalid() }
     }
 }
+

@@ -26,11 +26,19 @@ final class LabHarness: @unchecked Sendable {
             dataDir: \(self.directory)/data
             \(extra.contains("dnsUpstreams:") ? "" : "dnsUpstreams: []  # tests send no name off this machine")
             \(extra.contains("dnsReplicas:") ? "" : "dnsReplicas: 0  # only the DNS tests run the add-on: others count pods per node")
+            \(extra.contains("internetCIDR:") ? "" : Self.internet())
             \(extra)
             """.write(toFile: self.configPath, atomically: true, encoding: .utf8)
     }
 
     var kubeconfig: String { self.directory + "/data/kubeconfig" }
+
+    /// An internet of the test's own (198.18.0.0/15, the benchmarking range), so a lab a
+    /// person has up keeps its 203.0.113.0/24.
+    static func internet() -> String {
+        let n = Int.random(in: 0..<256)
+        return "internetCIDR: 198.18.\(n).0/24\ninternetClient: 198.18.\(n).200\nlbPool: 198.18.\(n).10-198.18.\(n).20"
+    }
 
     func portico(_ arguments: String...) throws -> CommandOutput {
         try Command.run(PorticoBinary.path, arguments + ["--config", self.configPath], timeout: 180)

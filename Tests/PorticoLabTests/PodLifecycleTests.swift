@@ -106,9 +106,9 @@ extension LabTests {
 
         // Force-deleting the others leaves no process and no namespace of theirs behind.
         #expect(try lab.kubectl("delete", "pods", "--all", "--grace-period=0", "--force").status == 0)
-        try LabHarness.eventually("only the node's namespace is left") {
+        try LabHarness.eventually("no pod's namespace is left") {
             let names = try Command.run("ip", ["netns", "list"]).stdout.split(separator: "\n").map { String($0.split(separator: " ")[0]) }
-            return names.filter { $0.hasPrefix(lab.name + "-") } == ["\(lab.name)-node-1"]
+            return names.filter { $0.hasPrefix(lab.name + "-") }.sorted() == ["\(lab.name)-internet", "\(lab.name)-lb", "\(lab.name)-node-1"]
         }
     }
 }
