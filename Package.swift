@@ -110,8 +110,8 @@ let package = Package(
                 "PorticoClient",
                 "PorticoProxy",
                 "PorticoSystem",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -1,6 +1,6 @@
-import AsyncHTTPClient
 import Foundation
 import NIOCore
+import NIOPosix
 import Synchronization
 
 /// Health of the backends as cloud load balancers judge it: an HTTP GET every `interval`
@@ -36,7 +36,7 @@ public final class HealthChecks: Sendable {
     public let threshold: Int
     let state = Mutex<[LoadBalancerModel.HealthTarget: Status]>([:])
 
-    public init(interval: Duration = .seconds(2), timeout: Duration = .seconds(1), threshold: Int = 2) {
+    public init(interval: Duration = .seconds(2), timeout: Duration = .milliseconds(750), threshold: Int = 2) {
         self.interval = interval
         self.timeout = timeout
         self.threshold = threshold
@@ -78,13 +78,39 @@ public final class HealthChecks: Sendable {
         }
     }
 
+    /// One HTTP/1.1 GET on a fresh connection: a refused or reset connection fails at once,
+    /// a silent node after the timeout. 2xx passes.
     func probe(_ target: LoadBalancerModel.HealthTarget) async -> Bool {
-        var request = HTTPClientRequest(url: target.description)
-        request.headers.add(name: "Connection", value: "close")
-        request.headers.add(name: "User-Agent", value: "portico-lb-health-check")
-        let seconds = Int64(self.timeout.components.seconds) * 1000 + Int64(self.timeout.components.attoseconds / 1_000_000_000_000_000)
-        guard let response = try? await HTTPClient.shared.execute(request, timeout: .milliseconds(seconds)) else { return false }
-        _ = try? await response.body.collect(upTo: 1 << 16)
-        return (200..<300).contains(response.status.code)
+        let timeout = self.timeout
+        let attempt: @Sendable () async throws -> Bool = {
+            let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .connectTimeout(.milliseconds(Int64(timeout.components.seconds) * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000))
+                .connect(host: target.ip, port: Int(target.port)) { channel in
+                    channel.eventLoop.makeCompletedFuture { try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel) }
+                }
+            return try await channel.executeThenClose { inbound, outbound in
+                try await outbound.write(ByteBuffer(string: "GET \(target.path) HTTP/1.1\r\nHost: \(target.ip):\(target.port)\r\nUser-Agent: portico-lb-health-check\r\nConnection: close\r\n\r\n"))
+                var head = ByteBuffer()
+                for try await chunk in inbound {
+                    var chunk = chunk
+                    head.writeBuffer(&chunk)
+                    if head.readableBytes >= 12 { break }
+                }
+                // "HTTP/1.1 200"
+                guard let line = head.getString(at: head.readerIndex, length: min(12, head.readableBytes)), line.hasPrefix("HTTP/1."),
+                      let code = Int(line.dropFirst(9).prefix(3)) else { return false }
+                return (200..<300).contains(code)
+            }
+        }
+        return await withTaskGroup(of: Bool.self) { group in
+            group.addTask { (try? await attempt()) ?? false }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return false
+            }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
     }
 }

@@ -85,6 +85,25 @@ extension LabTests {
             #expect(answer.stdout.hasPrefix("198.51.100.200:"), "clientip: \(answer.combined)")
         }
 
+        // Without node ports the load balancer forwards to the endpoints themselves, and says so.
+        let direct = """
+            apiVersion: v1
+            kind: Service
+            metadata: {name: direct}
+            spec:
+              type: LoadBalancer
+              allocateLoadBalancerNodePorts: false
+              selector: {app: web}
+              ports: [{port: 81, targetPort: 8080}]
+            """
+        #expect(try lab.kubectl("apply", "-f", "-", input: direct).status == 0)
+        try LabHarness.eventually("the direct Service answers from the internet") {
+            let answer = try Command.run("ip", ["netns", "exec", internet, "curl", "-s", "--max-time", "3", "http://198.51.100.11:81/clientip"])
+            return answer.stdout.hasPrefix("198.51.100.200:")
+        }
+        let directEvents = try lab.kubectl("get", "events", "--field-selector", "involvedObject.name=direct").stdout
+        #expect(directEvents.contains("ForwardingToEndpoints"), "\(directEvents)")
+
         // A pod on every node again (still Local policy: each node serves its own pod, so a
         // request that reaches a live node cannot be sent on to a dead one). Then a node's
         // agent stops: out of rotation after two failed health checks, and no request fails
