@@ -68,9 +68,13 @@ public struct Lab: Sendable {
             rows.append([node.name, node.address, node.podCIDR, "portico agent (netns \(node.netns))"])
         }
         rows.append(["services", self.plan.serviceCIDR, "-", "ClusterIPs (unreachable from the host, as in a cluster)"])
-        rows.append(["lb", "\(self.plan.lbAddress), \(self.plan.lbInternetAddress)", "-",
-                     "portico lb (netns \(self.plan.netnsPrefix)lb): LoadBalancer addresses \(self.config.lbPool)"])
-        rows.append(["internet", self.config.internetClient, "-", "a client on the internet \(self.config.internetCIDR) (netns \(self.plan.netnsPrefix)internet)"])
+        if self.plan.isL2 {
+            rows.append(["lb (l2)", self.plan.lbPool, "-", "LoadBalancer addresses on the LAN, each announced by one node (ARP)"])
+        } else {
+            rows.append(["lb", "\(self.plan.lbAddress), \(self.plan.lbInternetAddress)", "-",
+                         "portico lb (netns \(self.plan.netnsPrefix)lb): LoadBalancer addresses \(self.plan.lbPool)"])
+            rows.append(["internet", self.config.internetClient, "-", "a client on the internet \(self.config.internetCIDR) (netns \(self.plan.netnsPrefix)internet)"])
+        }
         if self.config.dnsReplicas > 0 {
             rows.append(["dns", self.plan.dnsServiceIP, "-", "Service kube-system/kube-dns: cluster DNS for \(self.config.clusterDomain), from pods"])
         }
@@ -107,8 +111,10 @@ public struct Lab: Sendable {
             }
             try await Shell.run("ip", ["route", "add", "unreachable", plan.serviceCIDR])
         }
-        try await printer.step("Building the load balancer's place \(plan.netnsPrefix)lb (\(self.plan.lbAddress) on the LAN, \(plan.lbInternetAddress) on the internet \(self.config.internetCIDR)) and an internet client at \(self.config.internetClient)") {
-            try await self.buildLoadBalancerPlace()
+        if !plan.isL2 {
+            try await printer.step("Building the load balancer's place \(plan.netnsPrefix)lb (\(self.plan.lbAddress) on the LAN, \(plan.lbInternetAddress) on the internet \(self.config.internetCIDR)) and an internet client at \(self.config.internetClient)") {
+                try await self.buildLoadBalancerPlace()
+            }
         }
         let server = try await printer.step("Starting the API server on https://\(self.config.hostAddress):\(self.config.apiPort)") {
             try await self.startServer(&state)
@@ -125,8 +131,10 @@ public struct Lab: Sendable {
             try await printer.step("Waiting for \(plan.nodes.count) node\(plan.nodes.count == 1 ? "" : "s") to be Ready") {
                 try await self.waitForNodes(server.client, state: state)
             }
-            try await printer.step("Starting the load balancer (portico lb in \(plan.netnsPrefix)lb) for LoadBalancer Services, addresses \(self.config.lbPool)") {
-                try await self.startLoadBalancer(&state)
+            if !plan.isL2 {
+                try await printer.step("Starting the load balancer (portico lb in \(plan.netnsPrefix)lb) for LoadBalancer Services, addresses \(self.plan.lbPool)") {
+                    try await self.startLoadBalancer(&state)
+                }
             }
             if self.config.dnsReplicas > 0 {
                 try await printer.step("Starting cluster DNS: \(self.config.dnsReplicas) pods of \(ImageCatalog.dnsImage) behind Service kube-system/kube-dns (\(plan.dnsServiceIP))") {
@@ -165,7 +173,7 @@ public struct Lab: Sendable {
             "--advertise-address", config.hostAddress, "--secure-port", String(config.apiPort),
             "--service-cluster-ip-range", plan.serviceCIDR, "--service-node-port-range", config.nodePortRange,
             "--node-monitor-grace-period", config.nodeMonitorGracePeriod, "--node-monitor-period", config.nodeMonitorPeriod,
-            "--load-balancer-ip-pool", config.lbPool,
+            "--load-balancer-ip-pool", plan.lbPool,
         ])
         state.processes.append(LabState.Process(role: "server", pid: pid, log: log))
         try state.save()
@@ -208,7 +216,7 @@ public struct Lab: Sendable {
                 "--cluster-cidr", plan.clusterCIDR, "--service-cluster-ip-range", plan.serviceCIDR,
                 "--cluster-dns", plan.dnsServiceIP, "--cluster-domain", self.config.clusterDomain,
                 "--resolv-conf", plan.nodeResolvConfPath,
-            ])
+            ] + (plan.isL2 ? ["--announce-load-balancer-addresses"] : []))
             state.processes.append(LabState.Process(role: node.name, pid: pid, log: log))
             try state.save()
         }
@@ -355,7 +363,8 @@ public struct Lab: Sendable {
         guard FileManager.default.fileExists(atPath: "/proc/self/ns/net") else {
             throw LabError("this kernel has no network namespaces (/proc/self/ns/net is missing); Portico's lab needs CONFIG_NET_NS")
         }
-        try await SystemPrograms.ensure(["ip": "iproute2", "nft": "nftables", "conntrack": "conntrack"])
+        try await SystemPrograms.ensure(["ip": "iproute2", "nft": "nftables", "conntrack": "conntrack"]
+            .merging(self.plan.isL2 ? ["arping": "iputils-arping"] : [:]) { a, _ in a })
         let probe = "\(self.plan.netnsPrefix)probe"
         let made = try await Shell.run("ip", ["netns", "add", probe], allowFailure: true)
         guard made.status == 0 else {
@@ -375,8 +384,8 @@ public struct Lab: Sendable {
     /// The lab's ranges must not be routed already (by another lab, or a real network).
     func checkAddressesFree() async throws {
         let routes = try await Shell.run("ip", ["-4", "route", "show", "table", "all"]).output
-        var ranges: [(String, IPNetwork)] = [("lan", IPNetwork(self.config.lan)!), ("serviceCIDR", IPNetwork(self.plan.serviceCIDR)!),
-                                             ("internetCIDR", IPNetwork(self.config.internetCIDR)!)]
+        var ranges: [(String, IPNetwork)] = [("lan", IPNetwork(self.config.lan)!), ("serviceCIDR", IPNetwork(self.plan.serviceCIDR)!)]
+        if !self.plan.isL2 { ranges.append(("internetCIDR", IPNetwork(self.config.internetCIDR)!)) }
         ranges += self.plan.nodes.map { ("podCIDR of \($0.name)", IPNetwork($0.podCIDR)!) }
         for line in routes.split(separator: "\n") {
             var words = line.split(separator: " ").map(String.init)
@@ -468,13 +477,16 @@ public struct Lab: Sendable {
 
     // MARK: status
 
-    public static func status(_ plan: LabPlan) async -> String {
-        guard let state = LabState.load(plan.dataDirectory) else {
-            return "No lab \"\(plan.config.name)\" is up (nothing at \(plan.dataDirectory)). Start one with: portico up"
+    public static func status(_ requested: LabPlan) async -> String {
+        guard let state = LabState.load(requested.dataDirectory) else {
+            return "No lab \"\(requested.config.name)\" is up (nothing at \(requested.dataDirectory)). Start one with: portico up"
         }
+        // The lab as it was started.
+        let plan = (try? LabPlan(state.config)) ?? requested
         let lab = Lab(plan: plan, porticoPath: "")
         var nodes: [String: Node] = [:]
         var podsPerNode: [String: Int] = [:]
+        var lbServices: [Service] = []
         var apiState = "unreachable"
         if let kubeconfig = try? Kubeconfig.load(path: plan.kubeconfigPath), let transport = try? HTTPTransport(kubeconfig) {
             let client = KubeClient(transport: transport, fieldManager: "portico-status")
@@ -484,6 +496,7 @@ public struct Lab: Sendable {
                 for pod in (try? await client.list(Pod.self).items) ?? [] where !pod.spec.nodeName.isEmpty && !pod.isTerminal {
                     podsPerNode[pod.spec.nodeName, default: 0] += 1
                 }
+                lbServices = ((try? await client.list(Service.self).items) ?? []).filter { !$0.status.loadBalancer.ingress.isEmpty }
             }
             try? await transport.shutdown()
         }
@@ -506,6 +519,25 @@ public struct Lab: Sendable {
                          object == nil ? "-" : String(podsPerNode[node.name] ?? 0)])
         }
         _ = lab
+        if plan.isL2 {
+            // Who answers ARP for each LoadBalancer address: the node that has it on its LAN interface.
+            var owners: [String: String] = [:]
+            for node in plan.nodes {
+                let shown = (try? await Shell.run("ip", ["-n", node.netns, "-o", "-4", "addr", "show", "dev", "eth0"], allowFailure: true))?.output ?? ""
+                for line in shown.split(separator: "\n") {
+                    let words = line.split(separator: " ")
+                    if let i = words.firstIndex(of: "inet"), i + 1 < words.count, words[i + 1].hasSuffix("/32") {
+                        owners[String(words[i + 1].dropLast(3))] = node.name
+                    }
+                }
+            }
+            for service in lbServices {
+                for ingress in service.status.loadBalancer.ingress {
+                    rows.append(["lb (l2)", ingress.ip, "-", "\(service.metadata.namespace)/\(service.metadata.name)",
+                                 owners[ingress.ip].map { "announced by \($0)" } ?? "not announced", "-"])
+                }
+            }
+        }
         return """
             Lab "\(plan.config.name)", up since \(ISO8601DateFormatter().string(from: state.startedAt)), files in \(plan.dataDirectory)
               export KUBECONFIG=\(plan.kubeconfigPath)

@@ -43,14 +43,18 @@ public struct LabConfig: Sendable, Equatable, Codable {
     /// The load balancer's leg on the LAN (namespace `<name>-lb`); default: the LAN's
     /// broadcast address minus 5 (10.10.10.250). Its internet leg is the internet's first address.
     public var lbAddress: String? = nil
-    /// Addresses for LoadBalancer Services (`first-last` or a CIDR), inside internetCIDR.
-    public var lbPool = "203.0.113.10-203.0.113.99"
+    /// Addresses for LoadBalancer Services (`first-last` or a CIDR): inside internetCIDR in
+    /// cloud mode; in l2 mode inside the LAN (default there: the LAN's .200-.219).
+    public var lbPool: String? = nil
+    /// `cloud`: `portico lb` in a DMZ in front of the nodes. `l2`: bare metal, a node owns
+    /// each address on the LAN and answers ARP for it (MetalLB's layer 2 mode).
+    public var lbMode = "cloud"
 
     public init() {}
 
     enum CodingKeys: String, CodingKey {
         case name, nodes, lan, hostAddress, podCIDR, clusterCIDR, serviceCIDR, nodePortRange, apiPort, nodeMonitorGracePeriod, nodeMonitorPeriod, nodeLeaseDurationSeconds, dataDir
-        case clusterDomain, dnsReplicas, dnsUpstreams, internetCIDR, internetClient, lbAddress, lbPool
+        case clusterDomain, dnsReplicas, dnsUpstreams, internetCIDR, internetClient, lbAddress, lbPool, lbMode
     }
 
     public init(from decoder: any Decoder) throws {
@@ -75,7 +79,8 @@ public struct LabConfig: Sendable, Equatable, Codable {
         self.internetCIDR = try c.decodeIfPresent(String.self, forKey: .internetCIDR) ?? d.internetCIDR
         self.internetClient = try c.decodeIfPresent(String.self, forKey: .internetClient) ?? d.internetClient
         self.lbAddress = try c.decodeIfPresent(String.self, forKey: .lbAddress)
-        self.lbPool = try c.decodeIfPresent(String.self, forKey: .lbPool) ?? d.lbPool
+        self.lbPool = try c.decodeIfPresent(String.self, forKey: .lbPool)
+        self.lbMode = try c.decodeIfPresent(String.self, forKey: .lbMode) ?? d.lbMode
     }
 
     public static func load(path: String) throws -> LabConfig {
@@ -129,6 +134,9 @@ public struct LabPlan: Sendable, Equatable {
     public var dnsServiceIP: String
     /// The load balancer's address on the LAN.
     public var lbAddress: String
+    /// The LoadBalancer address pool in force.
+    public var lbPool: String
+    public var isL2: Bool { self.config.lbMode == "l2" }
     /// The load balancer's address on the internet: the internet's first address.
     public var lbInternetAddress: String
     public var internetPrefixLength: Int
@@ -173,24 +181,33 @@ public struct LabPlan: Sendable, Equatable {
         if internet == nil || internet?.address.family != .ipv4 || (internet?.prefixLength ?? 0) > 29 {
             problems.append("internetCIDR: \(GoQuote.quote(config.internetCIDR)) must be an IPv4 network of /29 or larger")
         }
-        if let internet {
-            if !(IPAddress(config.internetClient).map(internet.contains) ?? false) {
-                problems.append("internetClient: \(config.internetClient) must be an address inside internetCIDR \(config.internetCIDR)")
-            }
-            let pool = try? LoadBalancerIPAM.Pool(config.lbPool)
-            if let pool {
+        if !["cloud", "l2"].contains(config.lbMode) { problems.append("lbMode: \(GoQuote.quote(config.lbMode)) must be cloud or l2") }
+        var lbPool = config.lbPool ?? "203.0.113.10-203.0.113.99"
+        if config.lbMode == "l2", config.lbPool == nil, let lan = IPNetwork(config.lan), lan.address.family == .ipv4, lan.prefixLength <= 24 {
+            let broadcast = lan.address.ipv4Value | (UInt32.max >> UInt32(lan.prefixLength))
+            lbPool = "\(IPAddress(ipv4: broadcast - 55))-\(IPAddress(ipv4: broadcast - 36))"
+        }
+        if let pool = try? LoadBalancerIPAM.Pool(lbPool) {
+            if config.lbMode == "l2" {
+                if let lan = IPNetwork(config.lan), !lan.contains(pool.first) || !lan.contains(pool.last) {
+                    problems.append("lbPool: \(lbPool) must be inside lan \(config.lan) in l2 mode")
+                }
+            } else if let internet {
                 if !internet.contains(pool.first) || !internet.contains(pool.last) {
-                    problems.append("lbPool: \(config.lbPool) must be inside internetCIDR \(config.internetCIDR)")
+                    problems.append("lbPool: \(lbPool) must be inside internetCIDR \(config.internetCIDR)")
                 }
                 if let client = IPAddress(config.internetClient), pool.contains(client) {
-                    problems.append("lbPool: \(config.lbPool) must not contain the internetClient \(config.internetClient)")
+                    problems.append("lbPool: \(lbPool) must not contain the internetClient \(config.internetClient)")
                 }
                 if pool.first.ipv4Value == internet.address.ipv4Value + 1 {
-                    problems.append("lbPool: \(config.lbPool) must leave internetCIDR's first address to the load balancer")
+                    problems.append("lbPool: \(lbPool) must leave internetCIDR's first address to the load balancer")
                 }
-            } else {
-                problems.append("lbPool: \(GoQuote.quote(config.lbPool)) must be first-last IPv4 addresses or a CIDR")
             }
+        } else {
+            problems.append("lbPool: \(GoQuote.quote(lbPool)) must be first-last IPv4 addresses or a CIDR")
+        }
+        if let internet, !(IPAddress(config.internetClient).map(internet.contains) ?? false) {
+            problems.append("internetClient: \(config.internetClient) must be an address inside internetCIDR \(config.internetCIDR)")
         }
         var lbAddress = ""
         if let lan = IPNetwork(config.lan), lan.address.family == .ipv4, lan.prefixLength <= 29 {
@@ -253,6 +270,7 @@ public struct LabPlan: Sendable, Equatable {
         self.clusterCIDR = cluster!.description
         self.dnsServiceIP = IPAddress(ipv4: service!.address.ipv4Value + 10).description
         self.lbAddress = lbAddress
+        self.lbPool = lbPool
         let internetNetwork = IPNetwork(config.internetCIDR)!
         self.lbInternetAddress = IPAddress(ipv4: internetNetwork.address.ipv4Value + 1).description
         self.internetPrefixLength = internetNetwork.prefixLength

@@ -29,6 +29,8 @@ public struct AgentConfiguration: Sendable {
     public var leaseDurationSeconds: Int32 = 40
     public var nodeStatusUpdateFrequency: Duration = .seconds(10)
     public var nodeStatusReportFrequency: Duration = .seconds(300)
+    /// Bare-metal L2 mode: this node may own LoadBalancer addresses of its LAN (MetalLB's speaker).
+    public var announceLoadBalancerAddresses = false
     /// The node proxy (kube-proxy's part of the agent).
     public var proxy = ProxySettings()
 

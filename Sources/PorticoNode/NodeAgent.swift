@@ -4,6 +4,7 @@ import Logging
 import PorticoAPI
 import PorticoClient
 import PorticoProxy
+import PorticoLB
 import ServiceLifecycle
 
 /// `portico agent`: the kubelet of a Portico node, run inside the node's network namespace.
@@ -81,6 +82,13 @@ public struct NodeAgent: ServiceLifecycle.Service {
                               logger: self.logger)
         }
         let proxy = nodeProxy
+        var speaker: L2Speaker? = nil
+        if config.announceLoadBalancerAddresses {
+            let (interface, lan) = try await Self.interface(holding: config.nodeIP)
+            speaker = L2Speaker(nodeName: config.nodeName, interface: interface, lan: lan, client: self.client, services: services,
+                                nodes: nodes, logger: self.logger)
+        }
+        let l2 = speaker
 
         await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
@@ -99,6 +107,7 @@ public struct NodeAgent: ServiceLifecycle.Service {
                 }
                 group.addTask { await pods.run() }
                 if let proxy { group.addTask { await proxy.run() } }
+                if let l2 { group.addTask { await l2.run() } }
                 group.addTask {
                     // Pods start once the Services are known, for their environment variables.
                     await services.waitForSync()
@@ -111,6 +120,19 @@ public struct NodeAgent: ServiceLifecycle.Service {
     }
 
     /// host-gw: every other node's pod CIDR via that node's address.
+    /// The interface that has `ip`, and the network it is on (`10.10.10.1/24` → eth0, 10.10.10.0/24).
+    static func interface(holding ip: String) async throws -> (String, IPNetwork) {
+        let shown = try await Shell.run("ip", ["-o", "-4", "addr", "show"]).output
+        for line in shown.split(separator: "\n") {
+            let words = line.split(separator: " ")
+            guard let i = words.firstIndex(of: "inet"), i + 1 < words.count, words[i + 1].hasPrefix(ip + "/"),
+                  let address = IPAddress(ip), let prefix = Int(words[i + 1].split(separator: "/").last ?? "") else { continue }
+            let base = IPAddress(ipv4: address.ipv4Value & (prefix == 0 ? 0 : UInt32.max << UInt32(32 - prefix)))
+            return (String(words[1]), IPNetwork(address: base, prefixLength: prefix))
+        }
+        throw Shell.Failure(description: "no interface has the node address \(ip)")
+    }
+
     func syncRoutes(_ nodes: [Node]) async {
         var routes: [String: String] = [:]
         for node in nodes where node.metadata.name != self.configuration.nodeName {

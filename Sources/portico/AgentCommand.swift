@@ -38,6 +38,9 @@ struct Agent: AsyncParsableCommand {
     @Option(help: "The cluster's DNS domain.")
     var clusterDomain: String = "cluster.local"
 
+    @Flag(help: "Bare-metal L2 mode: own LoadBalancer addresses of the node's LAN when elected, answering ARP for them.")
+    var announceLoadBalancerAddresses = false
+
     @Option(help: "The resolver configuration pods with dnsPolicy Default get (kubelet's --resolv-conf).")
     var resolvConf: String = "/etc/resolv.conf"
 
@@ -95,6 +98,7 @@ struct Agent: AsyncParsableCommand {
         configuration.clusterDNS = self.clusterDNS
         configuration.clusterDomain = self.clusterDomain
         configuration.resolvConf = self.resolvConf
+        configuration.announceLoadBalancerAddresses = self.announceLoadBalancerAddresses
         configuration.kubeconfigPath = self.kubeconfig
         configuration.leaseDurationSeconds = self.nodeLeaseDurationSeconds
         configuration.proxy.enabled = self.proxy

@@ -8,7 +8,7 @@ import PorticoRegistry
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks, each beside a reference measured in the same run (build with -c release).",
-        subcommands: [APIBench.self, ServerBench.self, LabBenchCommand.self, ProxyBenchCommand.self, DNSBenchCommand.self], defaultSubcommand: APIBench.self)
+        subcommands: [APIBench.self, ServerBench.self, LabBenchCommand.self, ProxyBenchCommand.self, DNSBenchCommand.self, LBBenchCommand.self], defaultSubcommand: APIBench.self)
 }
 
 /// Allocation and JSON rates.

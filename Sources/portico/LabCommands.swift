@@ -168,3 +168,26 @@ struct DNSBenchCommand: AsyncParsableCommand {
         print(TableText.align(table), terminator: "")
     }
 }
+
+struct LBBenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lb",
+        abstract: "The load balancer: throughput and latency internet → LB → node → pod beside internet → LB → pod, and failover time (needs root).")
+
+    func run() async throws {
+        #if DEBUG
+        print("note: this is a debug build; run `swift run -c release portico bench lb` for meaningful numbers\n")
+        #endif
+        guard getuid() == 0 else {
+            FileHandle.standardError.write(Data("portico bench lb needs root: it makes a lab of its own.\n".utf8))
+            throw ExitCode(1)
+        }
+        let progress: @Sendable (String) -> Void = { FileHandle.standardError.write(Data("  \($0)\n".utf8)) }
+        let rows = try await LoadBalancerBench(porticoPath: Agent.executablePath).run(progress: progress)
+        print("portico bench lb: ratio = Portico / reference (throughput: higher is better; latency: lower is better)")
+        var table = [["WHAT", "PORTICO", "REFERENCE", "RATIO", "REFERENCE IS"]]
+        for row in rows { table.append([row.what, row.portico, row.reference, row.ratio, row.referenceIs]) }
+        print("")
+        print(TableText.align(table), terminator: "")
+    }
+}

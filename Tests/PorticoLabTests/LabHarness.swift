@@ -26,7 +26,7 @@ final class LabHarness: @unchecked Sendable {
             dataDir: \(self.directory)/data
             \(extra.contains("dnsUpstreams:") ? "" : "dnsUpstreams: []  # tests send no name off this machine")
             \(extra.contains("dnsReplicas:") ? "" : "dnsReplicas: 0  # only the DNS tests run the add-on: others count pods per node")
-            \(extra.contains("internetCIDR:") ? "" : Self.internet())
+            \(extra.contains("internetCIDR:") ? "" : Self.internet(withPool: !extra.contains("lbMode: l2")))
             \(extra)
             """.write(toFile: self.configPath, atomically: true, encoding: .utf8)
     }
@@ -35,9 +35,9 @@ final class LabHarness: @unchecked Sendable {
 
     /// An internet of the test's own (198.18.0.0/15, the benchmarking range), so a lab a
     /// person has up keeps its 203.0.113.0/24.
-    static func internet() -> String {
+    static func internet(withPool: Bool) -> String {
         let n = Int.random(in: 0..<256)
-        return "internetCIDR: 198.18.\(n).0/24\ninternetClient: 198.18.\(n).200\nlbPool: 198.18.\(n).10-198.18.\(n).20"
+        return "internetCIDR: 198.18.\(n).0/24\ninternetClient: 198.18.\(n).200" + (withPool ? "\nlbPool: 198.18.\(n).10-198.18.\(n).20" : "")
     }
 
     func portico(_ arguments: String...) throws -> CommandOutput {

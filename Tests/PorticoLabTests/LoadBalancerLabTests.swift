@@ -129,3 +129,51 @@ extension LabTests {
         #expect(failures == 0, "\(failures) of 30 requests failed after the failed nodes left the rotation")
     }
 }
+
+extension LabTests {
+    /// Bare-metal L2 mode: an address of the LAN, one node answering ARP for it, another
+    /// taking over when that node's link is cut.
+    @Test func l2ModeMovesTheAddressWhenItsNodeGoes() throws {
+        let lab = try LabHarness(extra: """
+            lan: 10.74.1.0/24
+            hostAddress: 10.74.1.254
+            podCIDR: 10.75.{n}.0/24
+            clusterCIDR: 10.75.0.0/16
+            serviceCIDR: 10.76.0.0/16
+            lbMode: l2
+            """)
+        defer { lab.tearDown() }
+        let up = try lab.portico("up")
+        #expect(up.status == 0, "portico up failed:\n\(up.combined)")
+        guard up.status == 0 else { return }
+        #expect(try lab.kubectl("create", "deployment", "web", "--image=registry.k8s.io/e2e-test-images/agnhost:2.53", "--replicas=3",
+                                "--", "/agnhost", "netexec", "--http-port=8080").status == 0)
+        #expect(try lab.kubectl("expose", "deployment", "web", "--port=80", "--target-port=8080", "--type=LoadBalancer").status == 0)
+        try LabHarness.eventually("3 pods ready") { try Self.readyPods(lab, "app=web").count == 3 }
+        func announcers() throws -> [String] {
+            try lab.kubectl("get", "events", "--field-selector", "involvedObject.name=web,reason=nodeAssigned", "--sort-by=.lastTimestamp",
+                            "-o", "jsonpath={range .items[*]}{.message}{\"\\n\"}{end}").stdout
+                .split(separator: "\n").compactMap { line in line.split(separator: "\"").dropFirst().first.map(String.init) }
+        }
+        var first = ""
+        try LabHarness.eventually("the LAN address answers from the host and a node announces it") {
+            let answer = try Command.run("curl", ["-s", "--max-time", "1", "http://10.74.1.200/hostname"])
+            first = try announcers().first ?? ""
+            return answer.status == 0 && !first.isEmpty
+        }
+        // The address is on the announcing node's LAN interface only.
+        for n in 1...3 {
+            let shown = try Command.run("ip", ["-n", "\(lab.name)-node-\(n)", "-o", "-4", "addr", "show", "dev", "eth0"]).stdout
+            #expect(shown.contains("10.74.1.200/32") == ("node-\(n)" == first), "node-\(n): \(shown)")
+        }
+        // Its link cut, another node takes the address and the LAN reaches it again.
+        let number = first.split(separator: "-").last.map(String.init) ?? ""
+        #expect(try Command.run("ip", ["link", "set", "\(lab.name)-n\(number)", "down"]).status == 0)
+        let cut = Date()
+        try LabHarness.eventually("requests succeed again", seconds: 30) {
+            try Command.run("curl", ["-s", "--max-time", "0.5", "http://10.74.1.200/hostname"]).status == 0
+        }
+        print("l2: \(first)'s link cut → the address answers again after \(String(format: "%.1f", Date().timeIntervalSince(cut))) s")
+        try LabHarness.eventually("another node announces") { try announcers().contains { $0 != first } }
+    }
+}

@@ -1,0 +1,156 @@
+import Crypto
+import Foundation
+import Logging
+import PorticoAPI
+import PorticoClient
+import PorticoSystem
+import Synchronization
+
+/// Bare-metal L2 mode, as MetalLB's speaker: for each LoadBalancer address on the node's
+/// LAN, one node owns it — the first of the eligible nodes sorted by a hash of node name and
+/// address — takes it on its LAN interface (so its kernel answers ARP for it) and sends
+/// gratuitous ARP when it takes it; the node proxy then handles the address (ipMode VIP).
+/// Eligible: Ready, reachable (the speakers probe each other's proxy `/livez` every second;
+/// three misses in a row and a node is gone, as memberlist suspects a silent member), not
+/// drained for deletion, and for Local policy holding a ready endpoint of the Service.
+public enum L2Election {
+    /// The owner of `ip` among `candidates`, the same on every node.
+    public static func owner(of ip: String, among candidates: [String]) -> String? {
+        candidates.min { Self.rank($0, ip) < Self.rank($1, ip) }
+    }
+
+    static func rank(_ node: String, _ ip: String) -> String {
+        SHA256.hash(data: Data("\(node)#\(ip)".utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+}
+
+public final class L2Speaker: Sendable {
+    let nodeName: String
+    let interface: String
+    let lan: IPNetwork
+    let client: KubeClient
+    let services: Informer<Service>
+    let nodes: Informer<Node>
+    let slices: Informer<EndpointSlice>
+    let events: EventRecorder
+    let logger: Logger
+    /// Misses in a row per peer node name.
+    let misses = Mutex<[String: Int]>([:])
+    let announced = Mutex<[String: String]>([:])
+    /// The live nodes at the last round: when they change, owned addresses are announced again
+    /// (a node back from a cut link may hold an address the LAN has since learned elsewhere).
+    let lastLive = Mutex<Set<String>>([])
+
+    public init(nodeName: String, interface: String, lan: IPNetwork, client: KubeClient, services: Informer<Service>, nodes: Informer<Node>,
+                logger: Logger) {
+        self.nodeName = nodeName
+        self.interface = interface
+        self.lan = lan
+        self.client = client
+        self.services = services
+        self.nodes = nodes
+        self.slices = Informer(client: client, logger: logger)
+        self.events = EventRecorder(client: client, component: "portico-speaker", logger: logger)
+        self.logger = logger
+    }
+
+    static func isReady(_ node: Node) -> Bool {
+        node.status.conditions.contains { $0.type == "Ready" && $0.status == "True" }
+    }
+
+    func liveNodes() -> [String] {
+        let dead = self.misses.withLock { misses in Set(misses.filter { $0.value >= 3 }.map(\.key)) }
+        return self.nodes.items.filter {
+            LoadBalancerModel.eligible($0) && Self.isReady($0) && !dead.contains($0.metadata.name)
+        }.map(\.metadata.name).sorted()
+    }
+
+    /// What this node should own now: address → Service key.
+    func desired() -> [String: String] {
+        let live = self.liveNodes()
+        var mine: [String: String] = [:]
+        for service in self.services.items where LoadBalancerModel.serves(service) && service.metadata.deletionTimestamp == nil {
+            var candidates = live
+            if service.spec.externalTrafficPolicy == TrafficPolicy.local {
+                let withEndpoints = Set(self.slices.items(inNamespace: service.metadata.namespace)
+                    .filter { $0.metadata.labels["kubernetes.io/service-name"] == service.metadata.name }
+                    .flatMap(\.endpoints).filter { $0.conditions.ready ?? true }.compactMap(\.nodeName))
+                candidates = candidates.filter(withEndpoints.contains)
+            }
+            for ingress in service.status.loadBalancer.ingress {
+                guard let ip = IPAddress(ingress.ip), self.lan.contains(ip) else { continue }
+                if L2Election.owner(of: ingress.ip, among: candidates) == self.nodeName {
+                    mine[ingress.ip] = "\(service.metadata.namespace)/\(service.metadata.name)"
+                }
+            }
+        }
+        return mine
+    }
+
+    public func run() async {
+        await withDiscardingTaskGroup { group in
+            group.addTask { await self.slices.run() }
+            group.addTask {
+                await self.services.waitForSync()
+                await self.nodes.waitForSync()
+                await self.slices.waitForSync()
+                while !Task.isCancelled {
+                    let started = ContinuousClock.now
+                    await self.probePeers()
+                    await self.reconcile()
+                    try? await Task.sleep(until: started + .seconds(1))
+                }
+            }
+        }
+    }
+
+    /// One round of probes to the other nodes' proxy `/livez`.
+    func probePeers() async {
+        let peers = self.nodes.items.filter { $0.metadata.name != self.nodeName }.compactMap { node -> (String, String)? in
+            node.status.addresses.first { $0.type == "InternalIP" }.map { (node.metadata.name, $0.address) }
+        }
+        let checks = HealthChecks(interval: .seconds(1), timeout: .milliseconds(500))
+        let results = await withTaskGroup(of: (String, Bool).self) { group in
+            for (name, ip) in peers {
+                group.addTask { (name, await checks.probe(LoadBalancerModel.HealthTarget(ip: ip, port: 10256, path: "/livez"))) }
+            }
+            var all: [(String, Bool)] = []
+            for await result in group { all.append(result) }
+            return all
+        }
+        self.misses.withLock { misses in
+            for (name, pass) in results { misses[name] = pass ? 0 : (misses[name] ?? 0) + 1 }
+        }
+    }
+
+    func reconcile() async {
+        let want = self.desired()
+        let have = self.announced.withLock { $0 }
+        let live = Set(self.liveNodes())
+        if self.lastLive.withLock({ previous in defer { previous = live }; return previous != live }) {
+            for ip in have.keys where want[ip] != nil {
+                _ = try? await Shell.run("arping", ["-U", "-c", "2", "-w", "1", "-I", self.interface, ip], allowFailure: true)
+            }
+        }
+        for (ip, service) in want where have[ip] == nil {
+            do {
+                _ = try await Shell.run("ip", ["addr", "replace", "\(ip)/32", "dev", self.interface])
+                // Gratuitous ARP: the LAN learns the new owner now, not when its cache expires.
+                _ = try? await Shell.run("arping", ["-U", "-c", "2", "-w", "1", "-I", self.interface, ip], allowFailure: true)
+                self.announced.withLock { $0[ip] = service }
+                self.logger.info("l2: announcing \(ip) for \(service)")
+                let parts = service.split(separator: "/").map(String.init)
+                if let object = self.services.get(namespace: parts[0], name: parts[1]) {
+                    await self.events.normal(object, reason: "nodeAssigned", "announcing from node \"\(self.nodeName)\" with protocol \"layer2\"")
+                }
+            } catch {
+                self.logger.error("l2: could not take \(ip)", metadata: ["error": "\(error)"])
+            }
+        }
+        for (ip, service) in have where want[ip] == nil {
+            _ = try? await Shell.run("ip", ["addr", "del", "\(ip)/32", "dev", self.interface], allowFailure: true)
+            self.announced.withLock { $0[ip] = nil }
+            self.logger.info("l2: no longer announcing \(ip) for \(service)")
+        }
+    }
+}
