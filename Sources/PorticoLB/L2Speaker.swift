@@ -94,6 +94,7 @@ public final class L2Speaker: Sendable {
                 await self.services.waitForSync()
                 await self.nodes.waitForSync()
                 await self.slices.waitForSync()
+                await self.adoptAddresses()
                 while !Task.isCancelled {
                     let started = ContinuousClock.now
                     await self.probePeers()
@@ -101,6 +102,18 @@ public final class L2Speaker: Sendable {
                     try? await Task.sleep(until: started + .seconds(1))
                 }
             }
+        }
+    }
+
+    /// Addresses of the LAN already on the interface (an earlier run of this agent): taken
+    /// as announced, so the first round keeps or removes them like any other.
+    func adoptAddresses() async {
+        let shown = (try? await Shell.run("ip", ["-o", "-4", "addr", "show", "dev", self.interface]))?.output ?? ""
+        for line in shown.split(separator: "\n") {
+            let words = line.split(separator: " ")
+            guard let i = words.firstIndex(of: "inet"), i + 1 < words.count, words[i + 1].hasSuffix("/32"),
+                  let ip = IPAddress(String(words[i + 1].dropLast(3))), self.lan.contains(ip) else { continue }
+            self.announced.withLock { $0[ip.description] = "(an earlier run)" }
         }
     }
 
