@@ -24,26 +24,10 @@ public struct LoadBalancerBench: Sendable {
 
     /// L2 mode: the announcing node's link is cut; how long until the LAN reaches the address again.
     func l2(progress: @Sendable (String) -> Void) async throws -> Row {
-        var config = LabConfig()
-        config.name = "porticobl2"
-        config.nodes = 2
-        config.lan = "10.67.1.0/24"
-        config.hostAddress = "10.67.1.254"
-        config.podCIDR = "10.68.{n}.0/24"
-        config.clusterCIDR = "10.68.0.0/16"
-        config.serviceCIDR = "10.69.0.0/16"
+        var config = BenchLab.config(name: "porticobl2", nodes: 2, base: 67, apiPort: 26446)
         config.lbMode = "l2"
-        config.dnsReplicas = 0
-        config.dnsUpstreams = []
-        config.apiPort = 26446
-        config.dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("portico-bench-\(UUID().uuidString)").path
-        let plan = try LabPlan(config)
         progress("a 2-node lab in L2 mode")
-        try? await Lab.remove(plan, printer: StepPrinter(quiet: true))
-        try await Lab(plan: plan, porticoPath: self.porticoPath).up(StepPrinter(quiet: true))
-        let transport = try HTTPTransport(try Kubeconfig.load(path: plan.kubeconfigPath))
-        do {
-            let client = KubeClient(transport: transport, fieldManager: "portico-bench")
+        return try await BenchLab.with(config, porticoPath: self.porticoPath) { client, plan in
             var deployment = Deployment(metadata: ObjectMeta(name: "web", namespace: "default"))
             deployment.spec.replicas = 2
             deployment.spec.selector = LabelSelector(matchLabels: ["app": "web"])
@@ -77,50 +61,20 @@ public struct LoadBalancerBench: Sendable {
                 try await Task.sleep(for: .milliseconds(50))
             }
             let elapsed = ContinuousClock.now - start
-            try? await transport.shutdown()
-            try await Lab.remove(plan, printer: StepPrinter(quiet: true))
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
             return Row(what: "L2 failover: the announcing node's link cut → the address answers again", portico: String(format: "%.1f s", seconds),
                        reference: "a few s", ratio: "-", referenceIs: "MetalLB L2 docs: \"within a few seconds\" (~4 s observed, metallb#2009)")
-        } catch {
-            try? await transport.shutdown()
-            try? await Lab.remove(plan, printer: StepPrinter(quiet: true))
-            throw error
         }
     }
 
     func cloud(progress: @Sendable (String) -> Void) async throws -> [Row] {
         try await SystemPrograms.ensure(["iperf3": "iperf3"])
-        var config = LabConfig()
-        config.name = "porticobl"
-        config.nodes = 2
-        config.lan = "10.64.1.0/24"
-        config.hostAddress = "10.64.1.254"
-        config.podCIDR = "10.65.{n}.0/24"
-        config.clusterCIDR = "10.65.0.0/16"
-        config.serviceCIDR = "10.66.0.0/16"
+        var config = BenchLab.config(name: "porticobl", nodes: 2, base: 64, apiPort: 26445)
         config.internetCIDR = "198.19.7.0/24"
         config.internetClient = "198.19.7.200"
         config.lbPool = "198.19.7.10-198.19.7.20"
-        config.dnsReplicas = 0
-        config.dnsUpstreams = []
-        config.apiPort = 26445
-        config.dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("portico-bench-\(UUID().uuidString)").path
-        let plan = try LabPlan(config)
         progress("a 2-node lab with its load balancer")
-        try? await Lab.remove(plan, printer: StepPrinter(quiet: true))
-        try await Lab(plan: plan, porticoPath: self.porticoPath).up(StepPrinter(quiet: true))
-        let transport = try HTTPTransport(try Kubeconfig.load(path: plan.kubeconfigPath))
-        do {
-            let rows = try await self.measure(KubeClient(transport: transport, fieldManager: "portico-bench"), plan: plan, progress: progress)
-            try? await transport.shutdown()
-            try await Lab.remove(plan, printer: StepPrinter(quiet: true))
-            return rows
-        } catch {
-            try? await transport.shutdown()
-            try? await Lab.remove(plan, printer: StepPrinter(quiet: true))
-            throw error
-        }
+        return try await BenchLab.with(config, porticoPath: self.porticoPath) { try await self.measure($0, plan: $1, progress: progress) }
     }
 
     func measure(_ client: KubeClient, plan: LabPlan, progress: @Sendable (String) -> Void) async throws -> [Row] {

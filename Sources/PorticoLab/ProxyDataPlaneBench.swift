@@ -20,30 +20,9 @@ public struct ProxyDataPlaneBench: Sendable {
 
     public func run(progress: @Sendable (String) -> Void) async throws -> [Row] {
         try await SystemPrograms.ensure(["iperf3": "iperf3"])
-        var config = LabConfig()
-        config.name = "porticobd"
-        config.nodes = 2
-        config.lan = "10.61.1.0/24"
-        config.hostAddress = "10.61.1.254"
-        config.podCIDR = "10.62.{n}.0/24"
-        config.clusterCIDR = "10.62.0.0/16"
-        config.serviceCIDR = "10.63.0.0/16"
-        config.apiPort = 26444
-        config.dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("portico-bench-\(UUID().uuidString)").path
-        let plan = try LabPlan(config)
         progress("a 2-node lab for the data plane")
-        try? await Lab.remove(plan, printer: StepPrinter(quiet: true))
-        try await Lab(plan: plan, porticoPath: self.porticoPath).up(StepPrinter(quiet: true))
-        let transport = try HTTPTransport(try Kubeconfig.load(path: plan.kubeconfigPath))
-        do {
-            let rows = try await self.measure(KubeClient(transport: transport, fieldManager: "portico-bench"), plan: plan, progress: progress)
-            try? await transport.shutdown()
-            try await Lab.remove(plan, printer: StepPrinter(quiet: true))
-            return rows
-        } catch {
-            try? await transport.shutdown()
-            try? await Lab.remove(plan, printer: StepPrinter(quiet: true))
-            throw error
+        return try await BenchLab.with(BenchLab.config(name: "porticobd", nodes: 2, base: 61, apiPort: 26444), porticoPath: self.porticoPath) {
+            try await self.measure($0, plan: $1, progress: progress)
         }
     }
 

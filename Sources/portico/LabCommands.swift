@@ -86,18 +86,12 @@ struct LabBenchCommand: AsyncParsableCommand {
     var replicas: Int = 50
 
     func run() async throws {
-        #if DEBUG
-        print("note: this is a debug build; run `swift run -c release portico bench lab` for meaningful numbers\n")
-        #endif
-        guard getuid() == 0 else {
-            FileHandle.standardError.write(Data("portico bench lab needs root: it makes a lab of its own.\n".utf8))
-            throw ExitCode(1)
-        }
+        try BenchReport.prepare("lab", needsRoot: "it makes a lab of its own")
         var bench = LabBench(porticoPath: Agent.executablePath)
         bench.nodes = self.nodes
         bench.replicas = self.replicas
         print("portico bench lab: \(self.nodes) nodes, \(self.replicas) replicas; ratio = Portico time / reference time")
-        let rows = try await bench.run { FileHandle.standardError.write(Data("  \($0)\n".utf8)) }
+        let rows = try await bench.run(progress: BenchReport.progress)
         var table = [["WHAT", "PORTICO", "REFERENCE", "RATIO", "REFERENCE IS"]]
         for row in rows {
             let isMemory = row.what.hasPrefix("peak memory")
@@ -121,27 +115,15 @@ struct ProxyBenchCommand: AsyncParsableCommand {
     var controlPlaneOnly = false
 
     func run() async throws {
-        #if DEBUG
-        print("note: this is a debug build; run `swift run -c release portico bench proxy` for meaningful numbers\n")
-        #endif
-        guard getuid() == 0 else {
-            FileHandle.standardError.write(Data("portico bench proxy needs root: it makes network namespaces of its own.\n".utf8))
-            throw ExitCode(1)
-        }
-        let progress: @Sendable (String) -> Void = { FileHandle.standardError.write(Data("  \($0)\n".utf8)) }
-        print("portico bench proxy: ratio = Portico / reference (times: lower is better; throughput: higher is better)")
-        var table = [["WHAT", "PORTICO", "REFERENCE", "RATIO", "REFERENCE IS"]]
-        for row in try await ProxyControlPlaneBench().run(progress: progress) {
-            table.append([row.what, String(format: "%.3fs", row.portico), String(format: "%.3fs", row.reference),
-                          String(format: "%.2f", row.portico / row.reference), row.referenceIs])
+        try BenchReport.prepare("proxy", needsRoot: "it makes network namespaces of its own")
+        var rows: [BenchRow] = try await ProxyControlPlaneBench().run(progress: BenchReport.progress).map { row in
+            BenchRow(what: row.what, portico: String(format: "%.3fs", row.portico), reference: String(format: "%.3fs", row.reference),
+                     ratio: String(format: "%.2f", row.portico / row.reference), referenceIs: row.referenceIs)
         }
         if !self.controlPlaneOnly {
-            for row in try await ProxyDataPlaneBench(porticoPath: Agent.executablePath).run(progress: progress) {
-                table.append([row.what, row.portico, row.reference, row.ratio, row.referenceIs])
-            }
+            rows += try await ProxyDataPlaneBench(porticoPath: Agent.executablePath).run(progress: BenchReport.progress)
         }
-        print("")
-        print(TableText.align(table), terminator: "")
+        BenchReport.print("portico bench proxy: ratio = Portico / reference (times: lower is better; throughput: higher is better)", rows)
     }
 }
 
@@ -154,18 +136,11 @@ struct DNSBenchCommand: AsyncParsableCommand {
     var seconds = 10
 
     func run() async throws {
-        #if DEBUG
-        print("note: this is a debug build; run `swift run -c release portico bench dns` for meaningful numbers\n")
-        #endif
-        let progress: @Sendable (String) -> Void = { FileHandle.standardError.write(Data("  \($0)\n".utf8)) }
+        try BenchReport.prepare("dns", needsRoot: nil)
         var bench = DNSBench()
         bench.seconds = self.seconds
-        let rows = try await bench.run(progress: progress)
-        print("portico bench dns: ratio = Portico / reference (rates: higher is better; latency and memory: lower is better)")
-        var table = [["WHAT", "PORTICO", "REFERENCE", "RATIO", "REFERENCE IS"]]
-        for row in rows { table.append([row.what, row.portico, row.reference, row.ratio, row.referenceIs]) }
-        print("")
-        print(TableText.align(table), terminator: "")
+        let rows = try await bench.run(progress: BenchReport.progress)
+        BenchReport.print("portico bench dns: ratio = Portico / reference (rates: higher is better; latency and memory: lower is better)", rows)
     }
 }
 
@@ -175,19 +150,32 @@ struct LBBenchCommand: AsyncParsableCommand {
         abstract: "The load balancer: throughput and latency internet → LB → node → pod beside internet → LB → pod, and failover time (needs root).")
 
     func run() async throws {
+        try BenchReport.prepare("lb", needsRoot: "it makes a lab of its own")
+        let rows = try await LoadBalancerBench(porticoPath: Agent.executablePath).run(progress: BenchReport.progress)
+        BenchReport.print("portico bench lb: ratio = Portico / reference (throughput: higher is better; latency: lower is better)", rows)
+    }
+}
+
+/// What every `portico bench` subcommand does around its measurements.
+enum BenchReport {
+    static let progress: @Sendable (String) -> Void = { FileHandle.standardError.write(Data("  \($0)\n".utf8)) }
+
+    /// Warns about debug builds; refuses without root when the benchmark needs it (saying why).
+    static func prepare(_ name: String, needsRoot why: String?) throws {
         #if DEBUG
-        print("note: this is a debug build; run `swift run -c release portico bench lb` for meaningful numbers\n")
+        Swift.print("note: this is a debug build; run `swift run -c release portico bench \(name)` for meaningful numbers\n")
         #endif
-        guard getuid() == 0 else {
-            FileHandle.standardError.write(Data("portico bench lb needs root: it makes a lab of its own.\n".utf8))
+        if let why, getuid() != 0 {
+            FileHandle.standardError.write(Data("portico bench \(name) needs root: \(why).\n".utf8))
             throw ExitCode(1)
         }
-        let progress: @Sendable (String) -> Void = { FileHandle.standardError.write(Data("  \($0)\n".utf8)) }
-        let rows = try await LoadBalancerBench(porticoPath: Agent.executablePath).run(progress: progress)
-        print("portico bench lb: ratio = Portico / reference (throughput: higher is better; latency: lower is better)")
+    }
+
+    static func print(_ title: String, _ rows: [BenchRow]) {
         var table = [["WHAT", "PORTICO", "REFERENCE", "RATIO", "REFERENCE IS"]]
         for row in rows { table.append([row.what, row.portico, row.reference, row.ratio, row.referenceIs]) }
-        print("")
-        print(TableText.align(table), terminator: "")
+        Swift.print(title)
+        Swift.print("")
+        Swift.print(TableText.align(table), terminator: "")
     }
 }
