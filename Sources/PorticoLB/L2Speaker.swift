@@ -108,11 +108,8 @@ public final class L2Speaker: Sendable {
     /// Addresses of the LAN already on the interface (an earlier run of this agent): taken
     /// as announced, so the first round keeps or removes them like any other.
     func adoptAddresses() async {
-        let shown = (try? await Shell.run("ip", ["-o", "-4", "addr", "show", "dev", self.interface]))?.output ?? ""
-        for line in shown.split(separator: "\n") {
-            let words = line.split(separator: " ")
-            guard let i = words.firstIndex(of: "inet"), i + 1 < words.count, words[i + 1].hasSuffix("/32"),
-                  let ip = IPAddress(String(words[i + 1].dropLast(3))), self.lan.contains(ip) else { continue }
+        for found in (try? await Shell.ipv4Addresses(device: self.interface)) ?? [] where found.prefixLength == 32 {
+            guard let ip = IPAddress(found.address), self.lan.contains(ip) else { continue }
             self.announced.withLock { $0[ip.description] = "(an earlier run)" }
         }
     }

@@ -29,7 +29,8 @@ public final class LoadBalancer: Sendable {
     public let health: HealthChecks
     let queue = WorkQueue<String>(baseDelay: .milliseconds(10), maxDelay: .seconds(5))
     let events: EventRecorder
-    let applied = Mutex<(table: NFTTable?, told: Set<String>)>((nil, []))
+    /// What the kernel was last made to hold, and which Services were told they are served directly.
+    let applied = Mutex<(table: NFTTable?, addresses: Set<String>?, told: Set<String>)>((nil, nil, []))
 
     public init(options: Options, client: KubeClient, runner: NFTablesRunner = NFTCommand(), logger: Logger) {
         self.options = options
@@ -116,19 +117,15 @@ public final class LoadBalancer: Sendable {
     /// Each LB address as a /32 on the external interface (so the load balancer answers ARP
     /// for it there); addresses no Service has any more are removed.
     func ownAddresses(_ wanted: Set<String>) async throws {
-        let shown = try await Shell.run("ip", ["-o", "-4", "addr", "show", "dev", self.options.externalInterface])
-        var present: Set<String> = []
-        for line in shown.output.split(separator: "\n") {
-            let words = line.split(separator: " ")
-            if let i = words.firstIndex(of: "inet"), i + 1 < words.count, words[i + 1].hasSuffix("/32") {
-                present.insert(String(words[i + 1].dropLast(3)))
-            }
-        }
+        // The kernel is asked only when the wanted set changed since the last time it was made so.
+        guard self.applied.withLock({ $0.addresses != wanted }) else { return }
+        let present = Set(try await Shell.ipv4Addresses(device: self.options.externalInterface).filter { $0.prefixLength == 32 }.map(\.address))
         for ip in wanted.subtracting(present).sorted() {
             try await Shell.run("ip", ["addr", "add", "\(ip)/32", "dev", self.options.externalInterface])
         }
         for ip in present.subtracting(wanted).sorted() {
             _ = try await Shell.run("ip", ["addr", "del", "\(ip)/32", "dev", self.options.externalInterface], allowFailure: true)
         }
+        self.applied.withLock { $0.addresses = wanted }
     }
 }

@@ -523,12 +523,8 @@ public struct Lab: Sendable {
             // Who answers ARP for each LoadBalancer address: the node that has it on its LAN interface.
             var owners: [String: String] = [:]
             for node in plan.nodes {
-                let shown = (try? await Shell.run("ip", ["-n", node.netns, "-o", "-4", "addr", "show", "dev", "eth0"], allowFailure: true))?.output ?? ""
-                for line in shown.split(separator: "\n") {
-                    let words = line.split(separator: " ")
-                    if let i = words.firstIndex(of: "inet"), i + 1 < words.count, words[i + 1].hasSuffix("/32") {
-                        owners[String(words[i + 1].dropLast(3))] = node.name
-                    }
+                for found in (try? await Shell.ipv4Addresses(netns: node.netns, device: "eth0")) ?? [] where found.prefixLength == 32 {
+                    owners[found.address] = node.name
                 }
             }
             for service in lbServices {

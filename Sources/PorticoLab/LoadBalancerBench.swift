@@ -46,8 +46,8 @@ public struct LoadBalancerBench: Sendable {
             while ContinuousClock.now < deadline, owner == nil {
                 if try await Shell.run("curl", ["-s", "--max-time", "1", url], allowFailure: true).status == 0 {
                     for node in plan.nodes {
-                        let shown = try await Shell.run("ip", ["-n", node.netns, "-o", "-4", "addr", "show", "dev", "eth0"]).output
-                        if shown.contains("10.67.1.200/32") { owner = node.hostVeth }
+                        let addresses = try await Shell.ipv4Addresses(netns: node.netns, device: "eth0")
+                        if addresses.contains(where: { $0.address == "10.67.1.200" && $0.prefixLength == 32 }) { owner = node.hostVeth }
                     }
                 }
                 try await Task.sleep(for: .milliseconds(100))

@@ -122,15 +122,12 @@ public struct NodeAgent: ServiceLifecycle.Service {
     /// host-gw: every other node's pod CIDR via that node's address.
     /// The interface that has `ip`, and the network it is on (`10.10.10.1/24` → eth0, 10.10.10.0/24).
     static func interface(holding ip: String) async throws -> (String, IPNetwork) {
-        let shown = try await Shell.run("ip", ["-o", "-4", "addr", "show"]).output
-        for line in shown.split(separator: "\n") {
-            let words = line.split(separator: " ")
-            guard let i = words.firstIndex(of: "inet"), i + 1 < words.count, words[i + 1].hasPrefix(ip + "/"),
-                  let address = IPAddress(ip), let prefix = Int(words[i + 1].split(separator: "/").last ?? "") else { continue }
-            let base = IPAddress(ipv4: address.ipv4Value & (prefix == 0 ? 0 : UInt32.max << UInt32(32 - prefix)))
-            return (String(words[1]), IPNetwork(address: base, prefixLength: prefix))
+        guard let found = try await Shell.ipv4Addresses().first(where: { $0.address == ip }), let address = IPAddress(ip) else {
+            throw Shell.Failure(description: "no interface has the node address \(ip)")
         }
-        throw Shell.Failure(description: "no interface has the node address \(ip)")
+        let prefix = found.prefixLength
+        let base = IPAddress(ipv4: address.ipv4Value & (prefix == 0 ? 0 : UInt32.max << UInt32(32 - prefix)))
+        return (found.interface, IPNetwork(address: base, prefixLength: prefix))
     }
 
     func syncRoutes(_ nodes: [Node]) async {

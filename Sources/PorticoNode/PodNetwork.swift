@@ -97,11 +97,9 @@ public struct IPRoute2Network: NodeNetwork {
     }
 
     public func routeServiceCIDRs(_ cidrs: [String], nodeIP: String) async throws {
-        let addresses = try await Shell.run("ip", ["-o", "-4", "addr", "show"]).output
-        guard let line = addresses.split(separator: "\n").first(where: { $0.contains(" inet \(nodeIP)/") }) else {
+        guard let device = try await Shell.ipv4Addresses().first(where: { $0.address == nodeIP })?.interface else {
             throw Shell.Failure(description: "no interface has the node address \(nodeIP)")
         }
-        let device = String(line.split(separator: " ")[1])
         for cidr in cidrs { try await Shell.run("ip", ["route", "replace", cidr, "dev", device, "scope", "link"]) }
     }
 
