@@ -11,7 +11,6 @@ import Synchronization
 /// the pool when the Service stops being ours (type or class changed) or is deleted. What
 /// forwards traffic to the address is `portico lb`, which reads the same status.
 final class LoadBalancerController: QueueController {
-    static let portClass = "portico.dev/load-balancer"
     static let finalizer = "service.kubernetes.io/load-balancer-cleanup"
 
     let name = "service-lb-controller"
@@ -50,8 +49,7 @@ final class LoadBalancerController: QueueController {
 
     /// Whether this controller is the Service's load balancer.
     static func wants(_ service: Service) -> Bool {
-        service.spec.type == ServiceType.loadBalancer && service.metadata.deletionTimestamp == nil
-            && (service.spec.loadBalancerClass == nil || service.spec.loadBalancerClass == Self.portClass)
+        service.usesPorticoLoadBalancer && service.metadata.deletionTimestamp == nil
     }
 
     /// Rebuilds the address book from the Services' status, once the cache has synced.
@@ -134,7 +132,7 @@ final class LoadBalancerController: QueueController {
             defer { state.ipam.release(serviceKey); state.reported[serviceKey] = nil }
             return state.ipam.address(of: serviceKey)
         }
-        let ours = service.spec.loadBalancerClass == nil || service.spec.loadBalancerClass == Self.portClass
+        let ours = (service.spec.loadBalancerClass ?? Service.porticoLoadBalancerClass) == Service.porticoLoadBalancerClass
         if ours, !service.status.loadBalancer.ingress.isEmpty {
             service.status.loadBalancer.ingress = []
             service = try await self.context.client.updateStatus(service)

@@ -276,8 +276,8 @@ public struct ClusterResolver: Sendable {
     func addressRecords(_ owner: DNSName, _ ips: [IPAddress], type: DNSType) -> [DNSResourceRecord] {
         ips.compactMap { ip in
             switch ip.family {
-            case .ipv4 where type == .a || type == .any: return .a(owner, ttl: self.ttl, ip.octets)
-            case .ipv6 where type == .aaaa || type == .any: return .aaaa(owner, ttl: self.ttl, ip.octets)
+            case .ipv4 where type == .a || type == .any: return .a(owner, ttl: self.ttl, ip.bytes)
+            case .ipv6 where type == .aaaa || type == .any: return .aaaa(owner, ttl: self.ttl, ip.bytes)
             default: return nil
             }
         }
@@ -302,17 +302,5 @@ public struct ClusterResolver: Sendable {
 
     func nameError(_ index: borrowing ClusterRecords.Index) -> Outcome {
         .answer(.nameError, answers: [], authority: [self.soaRecord(index)], additional: [])
-    }
-}
-
-extension IPAddress {
-    /// Network-order octets: 4 for IPv4, 16 for IPv6.
-    public var octets: [UInt8] {
-        switch self.family {
-        case .ipv4: return (0..<4).map { UInt8(truncatingIfNeeded: self.ipv4Value >> (24 - 8 * UInt32($0))) }
-        case .ipv6:
-            return (0..<8).map { UInt8(truncatingIfNeeded: self.high >> (56 - 8 * UInt64($0))) }
-                + (0..<8).map { UInt8(truncatingIfNeeded: self.low >> (56 - 8 * UInt64($0))) }
-        }
     }
 }

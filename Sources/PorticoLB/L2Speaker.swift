@@ -69,7 +69,7 @@ public final class L2Speaker: Sendable {
     func desired() -> [String: String] {
         let live = self.liveNodes()
         var mine: [String: String] = [:]
-        for service in self.services.items where LoadBalancerModel.serves(service) && service.metadata.deletionTimestamp == nil {
+        for service in self.services.items where service.usesPorticoLoadBalancer && service.metadata.deletionTimestamp == nil {
             var candidates = live
             if service.spec.externalTrafficPolicy == TrafficPolicy.local {
                 let withEndpoints = Set(self.slices.items(inNamespace: service.metadata.namespace)

@@ -5,8 +5,6 @@ import PorticoAPI
 /// forwards), or the ready endpoints themselves when the Service has no node ports
 /// (`allocateLoadBalancerNodePorts: false`) — and how each node's health is checked.
 public struct LoadBalancerModel: Sendable, Equatable {
-    public static let portClass = "portico.dev/load-balancer"
-
     public struct Backend: Sendable, Hashable {
         public var ip: String
         public var port: Int32
@@ -37,12 +35,6 @@ public struct LoadBalancerModel: Sendable, Equatable {
 
     public var frontends: [Frontend]
 
-    /// Whether the Service is this load balancer's: type LoadBalancer, Portico's class or none.
-    public static func serves(_ service: Service) -> Bool {
-        service.spec.type == ServiceType.loadBalancer
-            && (service.spec.loadBalancerClass == nil || service.spec.loadBalancerClass == Self.portClass)
-    }
-
     /// The nodes a cloud load balancer would send to (upstream's stable node set): not being
     /// deleted, not excluded by label, not drained for deletion. Readiness is not asked:
     /// the health checks decide.
@@ -63,7 +55,7 @@ public struct LoadBalancerModel: Sendable, Equatable {
         let nodeIPs = nodes.filter(Self.eligible).compactMap(Self.internalIP).sorted()
         var frontends: [Frontend] = []
         for service in services.sorted(by: { ($0.metadata.namespace, $0.metadata.name) < ($1.metadata.namespace, $1.metadata.name) })
-        where Self.serves(service) && service.metadata.deletionTimestamp == nil {
+        where service.usesPorticoLoadBalancer && service.metadata.deletionTimestamp == nil {
             let key = "\(service.metadata.namespace)/\(service.metadata.name)"
             let ips = service.status.loadBalancer.ingress.compactMap { ingress -> String? in
                 guard let ip = IPAddress(ingress.ip), ip.family == .ipv4 else { return nil }

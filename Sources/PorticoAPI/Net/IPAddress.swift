@@ -267,3 +267,24 @@ public struct IPNetwork: Sendable, Hashable, CustomStringConvertible {
         }
     }
 }
+
+extension IPAddress {
+    /// Network-order bytes: 4 for IPv4, 16 for IPv6.
+    public var bytes: [UInt8] {
+        switch self.family {
+        case .ipv4: return (0..<4).map { UInt8(truncatingIfNeeded: self.ipv4Value >> (24 - 8 * UInt32($0))) }
+        case .ipv6:
+            return (0..<8).map { UInt8(truncatingIfNeeded: self.high >> (56 - 8 * UInt64($0))) }
+                + (0..<8).map { UInt8(truncatingIfNeeded: self.low >> (56 - 8 * UInt64($0))) }
+        }
+    }
+
+    public init?(bytes: [UInt8]) {
+        switch bytes.count {
+        case 4: self.init(ipv4: bytes.reduce(0) { $0 << 8 | UInt32($1) })
+        case 16:
+            self.init(ipv6: bytes[0..<8].reduce(0) { $0 << 8 | UInt64($1) }, bytes[8..<16].reduce(0) { $0 << 8 | UInt64($1) })
+        default: return nil
+        }
+    }
+}

@@ -2,6 +2,15 @@
 /// answered in one place so defaulting, validation and allocation agree.
 extension Service {
     /// `clusterIPs == ["None"]`.
+    /// The `loadBalancerClass` of Portico's own load balancer.
+    public static let porticoLoadBalancerClass = "portico.dev/load-balancer"
+
+    /// A LoadBalancer Service for Portico's load balancer: no class, or Portico's (other
+    /// classes belong to other controllers, as upstream's service controller leaves them).
+    public var usesPorticoLoadBalancer: Bool {
+        self.spec.type == .loadBalancer && (self.spec.loadBalancerClass ?? Self.porticoLoadBalancerClass) == Self.porticoLoadBalancerClass
+    }
+
     public var isHeadless: Bool { self.spec.clusterIPs.count == 1 && self.spec.clusterIPs[0] == "None" }
 
     /// Reachable from outside the cluster: LoadBalancer, NodePort, or ClusterIP with externalIPs.
