@@ -39,15 +39,9 @@ public struct ClusterDNS: Sendable {
         let slices = Informer<EndpointSlice>(client: self.client, logger: self.logger)
         let namespaces = Informer<Namespace>(client: self.client, logger: self.logger)
         let records = self.records
-        services.addHandler { event in
-            if case .deleted(let s) = event { records.apply(s, deleted: true) } else { records.apply(event.object, deleted: false) }
-        }
-        slices.addHandler { event in
-            if case .deleted(let s) = event { records.apply(s, deleted: true) } else { records.apply(event.object, deleted: false) }
-        }
-        namespaces.addHandler { event in
-            if case .deleted(let n) = event { records.apply(n, deleted: true) } else { records.apply(event.object, deleted: false) }
-        }
+        services.addHandler { records.apply($0.object, deleted: $0.isDeletion) }
+        slices.addHandler { records.apply($0.object, deleted: $0.isDeletion) }
+        namespaces.addHandler { records.apply($0.object, deleted: $0.isDeletion) }
         let resolver = ClusterResolver(zone: try DNSName(self.options.zone), ttl: self.options.ttl)
         let server = DNSServer(responder: DNSResponder(resolver: resolver, records: records),
                                forwarder: Forwarder(upstreams: self.options.upstreams), logger: self.logger)
@@ -88,5 +82,12 @@ public struct ClusterDNS: Sendable {
     static func serveHTTP(port: Int, _ handler: @escaping @Sendable (MiniHTTP.Request) async -> MiniHTTP.Response) async throws {
         let server = try await MiniHTTP.bind(host: "0.0.0.0", port: port)
         try await MiniHTTP.serveAll(server, handler: handler)
+    }
+}
+
+extension InformerEvent {
+    var isDeletion: Bool {
+        if case .deleted = self { return true }
+        return false
     }
 }

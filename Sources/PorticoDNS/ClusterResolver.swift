@@ -7,7 +7,7 @@ import PorticoDNSWire
 public struct ClusterResolver: Sendable {
     public var zone: DNSName
     public var ttl: UInt32
-    /// The address of the `kube-dns` Service, for `ns.dns.<zone>`; looked up if nil.
+    /// The Service whose ClusterIP answers for `ns.dns.<zone>` and the zone's NS record.
     public var dnsServiceKey = "kube-system/kube-dns"
 
     public init(zone: DNSName, ttl: UInt32 = 5) {

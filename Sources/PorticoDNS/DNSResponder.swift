@@ -40,7 +40,7 @@ public struct DNSResponder: Sendable {
             failure.header.rcodeLow = UInt8(DNSResponseCode.formatError.rawValue)
             return .reply(Self.encode(failure, maxSize: 512))
         }
-        let maxSize = overTCP ? 65535 : Int(max(512, min(query.edns?.udpPayloadSize ?? 512, 4096)))
+        let maxSize = Self.replySize(for: query, overTCP: overTCP)
         var response = DNSMessage.response(to: query)
         if query.edns != nil { response.edns = EDNS(udpPayloadSize: Self.advertisedUDPSize) }
         func reply(_ code: DNSResponseCode) -> Action {
@@ -91,6 +91,12 @@ public struct DNSResponder: Sendable {
             response.additional = additional
             return reply(code)
         }
+    }
+
+    /// The most a reply may take: 64 KiB over TCP; over UDP 512 octets, or the client's EDNS
+    /// size up to 4096.
+    public static func replySize(for query: DNSMessage, overTCP: Bool) -> Int {
+        overTCP ? 65535 : Int(max(512, min(query.edns?.udpPayloadSize ?? 512, 4096)))
     }
 
     /// The chased answer appended to the CNAME; whatever the upstream said, the CNAME stands.

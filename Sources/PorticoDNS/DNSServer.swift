@@ -76,7 +76,7 @@ public final class DNSServer: Sendable {
                       deliver: @escaping @Sendable (ByteBuffer) -> Void) {
         switch action {
         case .forward(let query):
-            let maxSize = overTCP ? 65535 : Int(max(512, min(query.edns?.udpPayloadSize ?? 512, 4096)))
+            let maxSize = DNSResponder.replySize(for: query, overTCP: overTCP)
             self.forwarder.forward(original, id: query.header.id, overTCP: overTCP, on: loop).whenSuccess { answer in
                 deliver(answer ?? DNSResponder.serverFailure(query, maxSize: maxSize))
             }
@@ -136,27 +136,19 @@ final class DNSTCPHandler: ChannelInboundHandler, Sendable {
 
     init(server: DNSServer) { self.server = server }
 
-    static func framed(_ message: ByteBuffer) -> ByteBuffer {
-        var out = ByteBuffer()
-        out.reserveCapacity(2 + message.readableBytes)
-        out.writeInteger(UInt16(message.readableBytes))
-        out.writeImmutableBuffer(message)
-        return out
-    }
-
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let query = Self.unwrapInboundIn(data)
         let action = self.server.responder.respond(to: query, overTCP: true)
         switch action {
         case .reply(let answer):
-            context.write(Self.wrapOutboundOut(Self.framed(answer)), promise: nil)
+            context.write(Self.wrapOutboundOut(DNSTCPFrameDecoder.frame(answer)), promise: nil)
         case .drop:
             // RFC 7766 §6.2.2: a message that is not a query ends the connection.
             context.close(promise: nil)
         case .forward, .chase:
             let channel = context.channel
             self.server.resolveAsync(action, original: query, overTCP: true, on: context.eventLoop) { answer in
-                channel.writeAndFlush(Self.framed(answer), promise: nil)
+                channel.writeAndFlush(DNSTCPFrameDecoder.frame(answer), promise: nil)
             }
         }
     }

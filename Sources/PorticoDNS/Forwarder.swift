@@ -86,10 +86,7 @@ public struct Forwarder: Sendable {
                 switch result {
                 case .failure: promise.succeed(nil)
                 case .success(let channel):
-                    var framed = ByteBuffer()
-                    framed.writeInteger(UInt16(query.readableBytes))
-                    framed.writeImmutableBuffer(query)
-                    channel.writeAndFlush(framed, promise: nil)
+                    channel.writeAndFlush(DNSTCPFrameDecoder.frame(query), promise: nil)
                     let timer = loop.scheduleTask(in: self.timeout) { promise.succeed(nil) }
                     promise.futureResult.whenComplete { _ in
                         timer.cancel()
@@ -147,6 +144,15 @@ public struct DNSTCPFrameDecoder: ByteToMessageDecoder {
     public typealias InboundOut = ByteBuffer
 
     public init() {}
+
+    /// `message` with its two-octet length in front.
+    public static func frame(_ message: ByteBuffer) -> ByteBuffer {
+        var out = ByteBuffer()
+        out.reserveCapacity(2 + message.readableBytes)
+        out.writeInteger(UInt16(message.readableBytes))
+        out.writeImmutableBuffer(message)
+        return out
+    }
 
     public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
         guard let length = buffer.getInteger(at: buffer.readerIndex, as: UInt16.self),

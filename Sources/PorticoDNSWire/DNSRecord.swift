@@ -20,17 +20,6 @@ public struct DNSType: RawRepresentable, Sendable, Hashable, CustomStringConvert
     static let names: [UInt16: String] = [1: "A", 2: "NS", 5: "CNAME", 6: "SOA", 12: "PTR", 15: "MX", 16: "TXT", 28: "AAAA",
                                           33: "SRV", 41: "OPT", 251: "IXFR", 252: "AXFR", 255: "ANY"]
     public var description: String { Self.names[self.rawValue] ?? "TYPE\(self.rawValue)" }
-
-    public init?(name: String) {
-        let upper = name.uppercased()
-        if let entry = Self.names.first(where: { $0.value == upper }) {
-            self.rawValue = entry.key
-        } else if upper.hasPrefix("TYPE"), let value = UInt16(upper.dropFirst(4)) {
-            self.rawValue = value
-        } else {
-            return nil
-        }
-    }
 }
 
 public struct DNSClass: RawRepresentable, Sendable, Hashable, CustomStringConvertible {

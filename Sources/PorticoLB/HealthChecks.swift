@@ -47,10 +47,6 @@ public final class HealthChecks: Sendable {
         self.state.withLock { $0[target]?.healthy ?? true }
     }
 
-    public func statuses() -> [LoadBalancerModel.HealthTarget: Bool?] {
-        self.state.withLock { $0.mapValues(\.healthy) }
-    }
-
     /// Probes `targets()` every interval until cancelled; `changed` is called with the
     /// targets whose verdict changed (and how).
     public func run(targets: @Sendable () -> Set<LoadBalancerModel.HealthTarget>,
@@ -81,7 +77,10 @@ public final class HealthChecks: Sendable {
     /// One HTTP/1.1 GET on a fresh connection: a refused or reset connection fails at once,
     /// a silent node after the timeout. 2xx passes.
     func probe(_ target: LoadBalancerModel.HealthTarget) async -> Bool {
-        let timeout = self.timeout
+        await Self.probe(target, timeout: self.timeout)
+    }
+
+    static func probe(_ target: LoadBalancerModel.HealthTarget, timeout: Duration) async -> Bool {
         let attempt: @Sendable () async throws -> Bool = {
             let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .connectTimeout(.milliseconds(Int64(timeout.components.seconds) * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000))

@@ -65,9 +65,8 @@ public final class L2Speaker: Sendable {
         }.map(\.metadata.name).sorted()
     }
 
-    /// What this node should own now: address → Service key.
-    func desired() -> [String: String] {
-        let live = self.liveNodes()
+    /// What this node should own now, with `live` nodes: address → Service key.
+    func desired(live: [String]) -> [String: String] {
         var mine: [String: String] = [:]
         for service in self.services.items where service.usesPorticoLoadBalancer && service.metadata.deletionTimestamp == nil {
             var candidates = live
@@ -119,10 +118,9 @@ public final class L2Speaker: Sendable {
         let peers = self.nodes.items.filter { $0.metadata.name != self.nodeName }.compactMap { node -> (String, String)? in
             node.status.addresses.first { $0.type == "InternalIP" }.map { (node.metadata.name, $0.address) }
         }
-        let checks = HealthChecks(interval: .seconds(1), timeout: .milliseconds(500))
         let results = await withTaskGroup(of: (String, Bool).self) { group in
             for (name, ip) in peers {
-                group.addTask { (name, await checks.probe(LoadBalancerModel.HealthTarget(ip: ip, port: 10256, path: "/livez"))) }
+                group.addTask { (name, await HealthChecks.probe(LoadBalancerModel.HealthTarget(ip: ip, port: 10256, path: "/livez"), timeout: .milliseconds(500))) }
             }
             var all: [(String, Bool)] = []
             for await result in group { all.append(result) }
@@ -134,9 +132,10 @@ public final class L2Speaker: Sendable {
     }
 
     func reconcile() async {
-        let want = self.desired()
+        let liveNodes = self.liveNodes()
+        let want = self.desired(live: liveNodes)
         let have = self.announced.withLock { $0 }
-        let live = Set(self.liveNodes())
+        let live = Set(liveNodes)
         if self.lastLive.withLock({ previous in defer { previous = live }; return previous != live }) {
             for ip in have.keys where want[ip] != nil {
                 _ = try? await Shell.run("arping", ["-U", "-c", "2", "-w", "1", "-I", self.interface, ip], allowFailure: true)

@@ -277,13 +277,7 @@ public struct Lab: Sendable {
         ])
         state.processes.append(LabState.Process(role: "lb", pid: pid, log: log))
         try state.save()
-        let deadline = ContinuousClock.now + .seconds(10)
-        while ContinuousClock.now < deadline {
-            guard LabState.isRunning(pid) else { throw LabError("the load balancer exited; the end of \(log):\n\(Self.tail(log, lines: 6))") }
-            if Self.tail(log, lines: 5).contains("lb: forwarding") { return }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        throw LabError("the load balancer did not program its rules within 10 s; see \(log)")
+        try await Self.waitForLog(pid: pid, log: log, saying: "lb: forwarding", who: "the load balancer", ready: "program its rules")
     }
 
     var upstreamDescription: String {
@@ -306,13 +300,7 @@ public struct Lab: Sendable {
                                                          "--health-port", "0", "--ready-port", "0"] + upstreams)
         state.processes.append(LabState.Process(role: "dns-relay", pid: pid, log: log))
         try state.save()
-        let deadline = ContinuousClock.now + .seconds(10)
-        while ContinuousClock.now < deadline {
-            guard LabState.isRunning(pid) else { throw LabError("the DNS relay exited; the end of \(log):\n\(Self.tail(log, lines: 6))") }
-            if Self.tail(log, lines: 3).contains("relaying") { return }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        throw LabError("the DNS relay did not start within 10 s; see \(log)")
+        try await Self.waitForLog(pid: pid, log: log, saying: "relaying", who: "the DNS relay", ready: "start")
     }
 
     func waitForNodes(_ client: KubeClient, state: LabState) async throws {
@@ -409,6 +397,18 @@ public struct Lab: Sendable {
         }
     }
 
+    /// Waits (10 s at most) until a process the lab started says it is ready in its log; its
+    /// log's end is the error if it exits first.
+    static func waitForLog(pid: Int32, log: String, saying marker: String, who: String, ready: String) async throws {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while ContinuousClock.now < deadline {
+            guard LabState.isRunning(pid) else { throw LabError("\(who) exited; the end of \(log):\n\(Self.tail(log, lines: 6))") }
+            if Self.tail(log, lines: 5).contains(marker) { return }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw LabError("\(who) did not \(ready) within 10 s; see \(log)")
+    }
+
     static func tail(_ path: String, lines: Int) -> String {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return "" }
         return text.split(separator: "\n", omittingEmptySubsequences: false).suffix(lines + 1).joined(separator: "\n")
@@ -423,7 +423,7 @@ public struct Lab: Sendable {
         let state = LabState.load(requested.dataDirectory)
         // The lab as it was started (its config may differ from the one given to `down`,
         // e.g. a benchmark's own service CIDR): that is what there is to remove.
-        let plan = state.flatMap { try? LabPlan($0.config) } ?? requested
+        let plan = requested.asStarted(state)
         // Evidence that this lab is (or was) here; without it, shared-looking things such as
         // the service CIDR's route are left alone: they may belong to another lab.
         let ours = state != nil || FileManager.default.fileExists(atPath: "/sys/class/net/\(plan.bridge)")
@@ -481,8 +481,7 @@ public struct Lab: Sendable {
         guard let state = LabState.load(requested.dataDirectory) else {
             return "No lab \"\(requested.config.name)\" is up (nothing at \(requested.dataDirectory)). Start one with: portico up"
         }
-        // The lab as it was started.
-        let plan = (try? LabPlan(state.config)) ?? requested
+        let plan = requested.asStarted(state)
         let lab = Lab(plan: plan, porticoPath: "")
         var nodes: [String: Node] = [:]
         var podsPerNode: [String: Int] = [:]

@@ -40,3 +40,11 @@ public struct LabState: Codable, Sendable, Equatable {
         return cmdline.isEmpty || cmdline.contains("portico")
     }
 }
+
+extension LabPlan {
+    /// The plan of the lab as it was started, from its state file: the config given to
+    /// `down` or `status` names the lab, but may differ in everything else.
+    func asStarted(_ state: LabState?) -> LabPlan {
+        state.flatMap { try? LabPlan($0.config) } ?? self
+    }
+}
