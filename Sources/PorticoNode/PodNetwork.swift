@@ -14,6 +14,12 @@ public struct PodSandbox: Sendable, Codable, Hashable {
     public var ip: String
 
     public var netnsPath: String { "/run/netns/\(self.netns)" }
+
+    /// The pod's network namespace name: the prefix, "pod-" and the first 12 hex digits of its
+    /// UID (Linux limits names that become interface names; the lab finds pods by it too).
+    public static func netnsName(prefix: String, uid: String) -> String {
+        "\(prefix)pod-" + String(uid.replacingOccurrences(of: "-", with: "").prefix(12))
+    }
 }
 
 /// What the agent asks of the kernel, behind a protocol so tests can run without root.

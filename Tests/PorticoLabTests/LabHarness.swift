@@ -40,8 +40,11 @@ final class LabHarness: @unchecked Sendable {
         return "internetCIDR: 198.18.\(n).0/24\ninternetClient: 198.18.\(n).200" + (withPool ? "\nlbPool: 198.18.\(n).10-198.18.\(n).20" : "")
     }
 
+    /// `--config` goes before a `--`, so `portico exec <place> -- <command>` keeps its command.
     func portico(_ arguments: String...) throws -> CommandOutput {
-        try Command.run(PorticoBinary.path, arguments + ["--config", self.configPath], timeout: 180)
+        var words = arguments
+        words.insert(contentsOf: ["--config", self.configPath], at: words.firstIndex(of: "--") ?? words.endIndex)
+        return try Command.run(PorticoBinary.path, words, timeout: 180)
     }
 
     func kubectl(_ arguments: String..., input: String? = nil) throws -> CommandOutput {
