@@ -19,11 +19,30 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 int portico_sandbox_linked(void) { return 1; }
 
 int portico_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
+
+int portico_open_pty(int *master, int *slave) {
+    int m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (m < 0) return -1;
+    if (grantpt(m) < 0 || unlockpt(m) < 0) { close(m); return -1; }
+    char name[128];
+    if (ptsname_r(m, name, sizeof name) != 0) { close(m); return -1; }
+    int s = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (s < 0) { close(m); return -1; }
+    *master = m;
+    *slave = s;
+    return 0;
+}
+
+int portico_set_window_size(int fd, unsigned short rows, unsigned short columns) {
+    struct winsize size = { .ws_row = rows, .ws_col = columns };
+    return ioctl(fd, TIOCSWINSZ, &size);
+}
 
 static void die(const char *what, const char *detail) {
     fprintf(stderr, "portico sandbox: %s%s%s: %s\n", what, detail ? " " : "", detail ? detail : "", strerror(errno));

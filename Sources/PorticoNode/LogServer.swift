@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdWebSocket
 import HTTPTypes
 import Logging
 import NIOCore
@@ -19,8 +20,10 @@ struct LogServer: Sendable {
     let port: Int
     let logger: Logger
 
+    /// The node's kubelet port: these logs, and `ExecServer`'s streams over WebSocket.
     func application() -> some ApplicationProtocol {
-        let router = Router()
+        let router = Router(context: BasicWebSocketRequestContext.self)
+        ExecServer(manager: self.manager, logger: self.logger).register(on: router)
         router.get("/healthz") { _, _ in "ok" }
         router.get("/containerLogs/:namespace/:pod/:container") { request, context -> Response in
             let namespace = context.parameters.get("namespace") ?? ""
@@ -30,7 +33,8 @@ struct LogServer: Sendable {
             for (key, value) in request.uri.queryParameters { query[String(key)] = String(value) }
             return await self.logs(namespace: namespace, pod: pod, container: container, query: query)
         }
-        return Application(router: router, configuration: .init(address: .hostname(self.address, port: self.port), serverName: nil),
+        return Application(router: router, server: .http1WebSocketUpgrade(webSocketRouter: router, configuration: .init(ws: .init(maxFrameSize: 1 << 20))),
+                           configuration: .init(address: .hostname(self.address, port: self.port), serverName: nil),
                            logger: self.logger)
     }
 

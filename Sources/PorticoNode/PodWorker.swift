@@ -37,6 +37,9 @@ actor PodWorker {
         var startedAt: Time
         var startedInstant: ContinuousClock.Instant
         var launchedBuiltIn: Bool
+        /// What `kubectl exec` gives its command: the container's environment and directory.
+        var environment: [String: String]
+        var workingDir: String
     }
 
     /// Which run of each container is current; probe loops of older runs stop.
@@ -324,7 +327,8 @@ actor PodWorker {
         self.generations.set(name, generation)
         let now = Time.now()
         self.running[name] = Running(process: process, generation: generation, startedAt: now, startedInstant: .now,
-                                     launchedBuiltIn: { if case .portico = launch { return true } else { return false } }())
+                                     launchedBuiltIn: { if case .portico = launch { return true } else { return false } }(),
+                                     environment: env, workingDir: container.workingDir.isEmpty ? "/" : container.workingDir)
         record.state = ContainerState(running: ContainerStateRunning(startedAt: now))
         record.containerID = "portico://" + (0..<4).map { _ in String(format: "%016llx", UInt64.random(in: 0...UInt64.max)) }.joined()
         record.imageID = Self.imageID(container.image, launch: launch)
@@ -685,6 +689,24 @@ actor PodWorker {
         var record: ContainerRecord?
         var directory: String
         var running: Bool
+    }
+
+    /// Where `kubectl exec` runs a command: beside the container's running process.
+    struct ExecView: Sendable {
+        var pid: Int32
+        var environment: [String: String]
+        var workingDir: String
+    }
+
+    /// The running container, or the reason there is none, in the kubelet's words.
+    func execView(container: String) -> Result<ExecView, ExecRefusal> {
+        guard self.pod.spec.containers.contains(where: { $0.name == container }) else {
+            return .failure(ExecRefusal("container \(container) is not valid for pod \(self.name)"))
+        }
+        guard let running = self.running[container] else {
+            return .failure(ExecRefusal("container not found (\"\(container)\")"))
+        }
+        return .success(ExecView(pid: running.process.pid, environment: running.environment, workingDir: running.workingDir))
     }
 
     func logView(container: String) -> LogView {

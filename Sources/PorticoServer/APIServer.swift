@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdWebSocket
 import HTTPTypes
 import HummingbirdTLS
 import Logging
@@ -205,9 +206,13 @@ public final class APIServer: Sendable {
         tls.shutdownTimeout = .milliseconds(500)
         let responder = HTTPAdapter(handler: self.handler)
         var services: [any ServiceLifecycle.Service] = [ServerControllers(context: self.context)]
+        let streams = PodStreams(context: self.context, authenticator: self.handler.authenticator, logger: self.logger)
         for address in self.configuration.bindAddresses {
             services.append(Application(
-                responder: responder, server: try .tls(.http1(), tlsConfiguration: tls),
+                responder: responder,
+                server: try .tls(.http1WebSocketUpgrade(configuration: .init(ws: .init(maxFrameSize: 1 << 20))) { head, _, _ in
+                    await streams.shouldUpgrade(head)
+                }, tlsConfiguration: tls),
                 configuration: ApplicationConfiguration(address: .hostname(address, port: self.configuration.securePort),
                                                         serverName: nil),
                 logger: self.logger))

@@ -119,21 +119,30 @@ final class ServerContext: Sendable {
         if pod.spec.nodeName.isEmpty {
             return APIResponse(status: 200, headers: [("Content-Type", "text/plain")], body: .bytes([]))
         }
+        let agent = try await self.agentAddress(of: pod)
+        var parameters: [String] = []
+        for key in ["follow", "previous", "timestamps"] where query[key] == "true" { parameters.append("\(key)=true") }
+        for key in ["sinceSeconds", "sinceTime", "tailLines", "limitBytes"] {
+            if let value = query[key] { parameters.append("\(key)=\(value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? value)") }
+        }
+        let url = "http://\(agent)/containerLogs/\(namespace)/\(name)/\(container)" + (parameters.isEmpty ? "" : "?" + parameters.joined(separator: "&"))
+        return try await AgentProxy.get(url: url, podName: name)
+    }
+}
+
+extension ServerContext {
+    /// Where the agent of the pod's node listens (`ip:port`): the node's InternalIP and
+    /// kubelet port, as kube-apiserver finds the kubelet.
+    func agentAddress(of pod: Pod) async throws -> String {
         guard let nodeStored = try await self.store.get(ObjectKey(resource: "nodes", name: pod.spec.nodeName)) else {
-            throw APIError.internalError("node \(GoQuote.quote(pod.spec.nodeName)) of pod \(name) is not registered")
+            throw APIError.internalError("node \(GoQuote.quote(pod.spec.nodeName)) of pod \(pod.metadata.name) is not registered")
         }
         let node = try KubeJSONDecoder().decode(Node.self, from: nodeStored.object).value
         guard let ip = node.internalIP else {
             throw APIError.internalError("node \(GoQuote.quote(pod.spec.nodeName)) has no InternalIP to reach its agent at")
         }
         let port = node.status.daemonEndpoints.kubeletEndpoint.Port == 0 ? 10250 : Int(node.status.daemonEndpoints.kubeletEndpoint.Port)
-        var parameters: [String] = []
-        for key in ["follow", "previous", "timestamps"] where query[key] == "true" { parameters.append("\(key)=true") }
-        for key in ["sinceSeconds", "sinceTime", "tailLines", "limitBytes"] {
-            if let value = query[key] { parameters.append("\(key)=\(value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? value)") }
-        }
-        let url = "http://\(ip):\(port)/containerLogs/\(namespace)/\(name)/\(container)" + (parameters.isEmpty ? "" : "?" + parameters.joined(separator: "&"))
-        return try await AgentProxy.get(url: url, podName: name)
+        return "\(ip):\(port)"
     }
 }
 

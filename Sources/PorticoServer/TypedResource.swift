@@ -67,9 +67,10 @@ final class TypedResource<Object: TablePrintable>: ServedResource, @unchecked Se
 
     func handleSubresource(_ sub: String, _ request: APIRequest, _ requestInfo: RequestInfo) async throws -> APIResponse {
         if self.info.resource == "pods", ["exec", "attach", "portforward"].contains(sub) {
-            // Said plainly rather than as a 404 for a pod that exists.
-            throw APIError(Status(message: "pods/\(sub) is not built yet in Portico (issue #8): run the command with `ip netns exec` in the pod's network namespace",
-                                  reason: .methodNotAllowed, code: 405))
+            // A WebSocket upgrade that passed its checks never gets here (PodStreams relays it).
+            return try await self.context.podStreamWithoutUpgrade(sub, namespace: requestInfo.namespace, name: requestInfo.name,
+                                                                  query: request.query.mapValues { [$0] },
+                                                                  upgrade: request.header("upgrade"))
         }
         guard self.info.subresources[sub] != nil else {
             throw APIError.notFound(resource: self.info.resource, group: self.info.group, name: requestInfo.name)

@@ -1,0 +1,153 @@
+import CPorticoSandbox
+import Foundation
+import PorticoAPI
+import PorticoSystem
+import Synchronization
+
+/// Why the agent will not run an exec, in the kubelet's words.
+struct ExecRefusal: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// A command run for `kubectl exec` beside a container: in the namespaces of the container's
+/// process (network, mount, UTS — its address, /etc/resolv.conf, hostname), with the
+/// container's environment and working directory. Its output arrives as
+/// (stream, bytes) pairs, stream 1 for stdout and 2 for stderr; with a terminal there is one
+/// stream (1), as with the kubelet.
+final class ContainerExec: Sendable {
+    let output: AsyncStream<(UInt8, [UInt8])>
+    private let process: Process
+    private let stdin: FileHandle?
+    /// The terminal's master end, when there is one (resizes go to it).
+    private let terminal: Int32?
+    private let exitStream: AsyncStream<ProcessExit>
+
+    private init(process: Process, stdin: FileHandle?, terminal: Int32?, output: AsyncStream<(UInt8, [UInt8])>,
+                 exitStream: AsyncStream<ProcessExit>) {
+        self.process = process
+        self.stdin = stdin
+        self.terminal = terminal
+        self.output = output
+        self.exitStream = exitStream
+    }
+
+    static func start(pid: Int32, environment: [String: String], workingDir: String, command: [String],
+                      stdin wantsStdin: Bool, tty: Bool) throws -> ContainerExec {
+        guard let program = command.first, !program.isEmpty else { throw ExecRefusal("you must specify at least one command for the container") }
+        // As a container runtime says when the program is missing (there is no image: the
+        // pod sees the node's programs).
+        let searchPath = environment["PATH"] ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+        if !program.contains("/") {
+            let found = searchPath.split(separator: ":").contains { FileManager.default.isExecutableFile(atPath: "\($0)/\(program)") }
+            if !found { throw ExecRefusal("exec: \(GoQuote.quote(program)): executable file not found in $PATH") }
+        } else if !FileManager.default.isExecutableFile(atPath: program) {
+            throw ExecRefusal("exec: \(GoQuote.quote(program)): stat \(program): no such file or directory")
+        }
+
+        let process = Process()
+        var arguments = ["-t", String(pid), "-n", "-m", "-u", "--wd=\(workingDir)", "--"] + command
+        var environment = environment
+        if environment["PATH"] == nil { environment["PATH"] = searchPath }
+        let (output, continuation) = AsyncStream.makeStream(of: (UInt8, [UInt8]).self)
+        var stdinHandle: FileHandle?
+        var terminal: Int32?
+        var readers: [(UInt8, Int32)] = []
+        if tty {
+            var master: Int32 = -1
+            var slave: Int32 = -1
+            guard portico_open_pty(&master, &slave) == 0 else { throw ExecRefusal("open a terminal: \(String(cString: strerror(errno)))") }
+            // setsid --ctty: a session of its own with the terminal as its controlling one, so
+            // a shell has job control and ^C reaches the command.
+            process.executableURL = URL(fileURLWithPath: try Shell.locate("setsid"))
+            arguments = ["--ctty", "--wait", try Shell.locate("nsenter")] + arguments
+            let slaveHandle = FileHandle(fileDescriptor: slave, closeOnDealloc: true)
+            process.standardInput = slaveHandle
+            process.standardOutput = slaveHandle
+            process.standardError = slaveHandle
+            environment["TERM"] = environment["TERM"] ?? "xterm"
+            terminal = master
+            stdinHandle = FileHandle(fileDescriptor: master, closeOnDealloc: false)
+            readers = [(1, master)]
+        } else {
+            process.executableURL = URL(fileURLWithPath: try Shell.locate("nsenter"))
+            let out = try Shell.pipe()
+            let err = try Shell.pipe()
+            process.standardOutput = out.write
+            process.standardError = err.write
+            if wantsStdin {
+                let input = try Shell.pipe()
+                process.standardInput = input.read
+                stdinHandle = input.write
+            } else {
+                process.standardInput = FileHandle.nullDevice
+            }
+            readers = [(1, dup(out.read.fileDescriptor)), (2, dup(err.read.fileDescriptor))]
+        }
+        process.arguments = arguments
+        process.environment = environment
+        let (exitStream, exitContinuation) = AsyncStream.makeStream(of: ProcessExit.self, bufferingPolicy: .bufferingNewest(1))
+        process.terminationHandler = { process in
+            exitContinuation.yield(process.terminationReason == .uncaughtSignal
+                ? ProcessExit(exitCode: 128 + process.terminationStatus, signal: process.terminationStatus)
+                : ProcessExit(exitCode: process.terminationStatus))
+            exitContinuation.finish()
+        }
+        try process.run()
+        // The child has its ends now; ours must close so the readers see the end.
+        if tty {
+            try? (process.standardInput as? FileHandle)?.close()
+        } else {
+            try? (process.standardOutput as? FileHandle)?.close()
+            try? (process.standardError as? FileHandle)?.close()
+            if wantsStdin { try? (process.standardInput as? FileHandle)?.close() }
+        }
+        // One thread per stream, reading until the end (a terminal's end is EIO once the
+        // last process holding the slave is gone).
+        let remaining = Mutex(readers.count)
+        for (stream, fd) in readers {
+            Thread.detachNewThread {
+                var buffer = [UInt8](repeating: 0, count: 32 * 1024)
+                while true {
+                    let count = read(fd, &buffer, buffer.count)
+                    if count < 0, errno == EINTR { continue }
+                    if count <= 0 { break }
+                    continuation.yield((stream, Array(buffer[0..<count])))
+                }
+                if !tty { close(fd) }
+                if remaining.withLock({ $0 -= 1; return $0 }) == 0 { continuation.finish() }
+            }
+        }
+        return ContainerExec(process: process, stdin: stdinHandle, terminal: terminal, output: output, exitStream: exitStream)
+    }
+
+    func writeStdin(_ bytes: [UInt8]) {
+        guard let stdin = self.stdin else { return }
+        try? stdin.write(contentsOf: bytes)
+    }
+
+    /// The client closed its stdin (v5's close signal): the command sees the end of its input.
+    /// With a terminal, end-of-input is the terminal's EOF character.
+    func closeStdin() {
+        if self.terminal != nil { self.writeStdin([4]) } else { try? self.stdin?.close() }
+    }
+
+    func resize(width: Int, height: Int) {
+        guard let terminal = self.terminal, width > 0, height > 0 else { return }
+        _ = portico_set_window_size(terminal, UInt16(clamping: height), UInt16(clamping: width))
+    }
+
+    /// Ends the command (the client went away).
+    func kill() {
+        if self.process.isRunning { Foundation.kill(self.process.processIdentifier, SIGKILL) }
+    }
+
+    func wait() async -> ProcessExit {
+        for await exit in self.exitStream { return exit }
+        return ProcessExit(exitCode: 137, signal: 9)
+    }
+
+    deinit {
+        if let terminal { close(terminal) }
+    }
+}
