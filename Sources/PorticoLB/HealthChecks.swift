@@ -80,7 +80,8 @@ public final class HealthChecks: Sendable {
         await Self.probe(target, timeout: self.timeout)
     }
 
-    static func probe(_ target: LoadBalancerModel.HealthTarget, timeout: Duration) async -> Bool {
+    /// One check, as the load balancer makes it (`portico trace` asks the same question).
+    public static func probe(_ target: LoadBalancerModel.HealthTarget, timeout: Duration) async -> Bool {
         let attempt: @Sendable () async throws -> Bool = {
             let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .connectTimeout(.milliseconds(Int64(timeout.components.seconds) * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000))

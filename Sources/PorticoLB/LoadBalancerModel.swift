@@ -21,6 +21,11 @@ public struct LoadBalancerModel: Sendable, Equatable {
         public var backends: [Backend]
         /// Straight to the endpoints: the Service has no node ports.
         public var direct: Bool
+        /// `loadBalancerSourceRanges`: clients outside them are dropped here, as a cloud's
+        /// firewall in front of its load balancer drops them (the node proxy's own check sees
+        /// only traffic still addressed to the LB IP, and this traffic reaches the node at its
+        /// nodePort). Empty: everyone.
+        public var sourceRanges: [String] = []
 
         public var chain: String { "frontend-\(self.ip)/\(self.proto)/\(self.port)" }
     }
@@ -31,6 +36,12 @@ public struct LoadBalancerModel: Sendable, Equatable {
         public var port: Int32
         public var path: String
         public var description: String { "http://\(self.ip):\(self.port)\(self.path)" }
+
+        public init(ip: String, port: Int32, path: String) {
+            self.ip = ip
+            self.port = port
+            self.path = path
+        }
     }
 
     public var frontends: [Frontend]
@@ -91,7 +102,9 @@ public struct LoadBalancerModel: Sendable, Equatable {
                         if !passing.isEmpty { backends = passing }
                     }
                     frontends.append(Frontend(service: key, ip: ip, proto: proto, port: port.port,
-                                              backends: Array(Set(backends)).sorted { ($0.ip, $0.port) < ($1.ip, $1.port) }, direct: direct))
+                                              backends: Array(Set(backends)).sorted { ($0.ip, $0.port) < ($1.ip, $1.port) }, direct: direct,
+                                              sourceRanges: service.spec.loadBalancerSourceRanges
+                                                  .map { $0.trimmingCharacters(in: .whitespaces) }.filter { IPNetwork($0)?.address.family == .ipv4 }.sorted()))
                 }
             }
         }

@@ -6,7 +6,8 @@ import PorticoProxy
 /// kept for clients on the internet side (the nodes route their replies back through the
 /// load balancer), so externalTrafficPolicy Local shows it to the pod; clients on the LAN
 /// are masqueraded, or the node would answer them directly past the load balancer. From
-/// the internet, nothing but the frontends is forwarded.
+/// the internet, nothing but the frontends is forwarded; a frontend with
+/// `loadBalancerSourceRanges` drops other sources first.
 public enum LoadBalancerRuleset {
     public static func table(_ model: LoadBalancerModel, internetCIDR: String) -> NFTTable {
         var table = NFTTable(family: "ip", name: "portico-lb")
@@ -26,6 +27,9 @@ public enum LoadBalancerRuleset {
         ]
         for frontend in model.frontends {
             var rules: [NFTRule] = []
+            if !frontend.sourceRanges.isEmpty {
+                rules.append(NFTRule([.compare(.saddr, negated: true, .anonymous(frontend.sourceRanges)), .drop]))
+            }
             let count = frontend.backends.count
             for (i, backend) in frontend.backends.enumerated() {
                 var items: [NFTItem] = []

@@ -69,7 +69,14 @@ public enum ConnectProbe {
 
     /// Tries every target at once and returns their outcomes in order.
     public static func run(_ targets: [Target], timeout: Double) -> [Outcome] {
+        self.runWithPorts(targets, timeout: timeout).map(\.outcome)
+    }
+
+    /// The outcomes, each with the local port the request left from (so `portico trace` can
+    /// find its connection in conntrack).
+    public static func runWithPorts(_ targets: [Target], timeout: Double) -> [(outcome: Outcome, localPort: Int)] {
         var outcomes = [Outcome?](repeating: nil, count: targets.count)
+        var ports = [Int](repeating: 0, count: targets.count)
         var sockets = [Int32](repeating: -1, count: targets.count)
         var started = [Double](repeating: 0, count: targets.count)
         defer { for fd in sockets where fd >= 0 { close(fd) } }
@@ -93,6 +100,13 @@ public enum ConnectProbe {
             if result < 0, errno != EINPROGRESS {
                 outcomes[index] = Self.outcome(errno: errno)
                 continue
+            }
+            var local = sockaddr_in()
+            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            if withUnsafeMutablePointer(to: &local, {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+            }) == 0 {
+                ports[index] = Int(UInt16(bigEndian: local.sin_port))
             }
             if udp {
                 // agnhost netexec's UDP server answers "hostname"; any reply at all counts.
@@ -127,7 +141,7 @@ public enum ConnectProbe {
                 }
             }
         }
-        return outcomes.map { $0 ?? .noAnswer }
+        return zip(outcomes, ports).map { ($0 ?? .noAnswer, $1) }
     }
 
     static func outcome(errno code: Int32) -> Outcome {

@@ -10,7 +10,7 @@ struct Portico: AsyncParsableCommand {
             ClusterIP, NodePort and LoadBalancer Services with real packets, real addresses, \
             cluster DNS and a load balancer in front of the nodes.
             """,
-        subcommands: [Up.self, Down.self, Status.self, Exec.self, Reach.self, Server.self, DNS.self, LB.self, Check.self, Bench.self, Version.self, Agent.self, Agnhost.self, Probe.self, PauseCommand.self, Sandbox.self, BenchHTTP.self]
+        subcommands: [Up.self, Down.self, Status.self, Exec.self, Reach.self, Trace.self, Server.self, DNS.self, LB.self, Check.self, Bench.self, Version.self, Agent.self, Agnhost.self, Probe.self, PauseCommand.self, Sandbox.self, BenchHTTP.self]
     )
 }
 

@@ -64,7 +64,7 @@ struct Reach: AsyncParsableCommand {
 /// `portico probe`: run by `reach` and `trace` inside a place of the lab; one line per target.
 struct Probe: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Try TCP connections / UDP requests to targets from here and print each outcome (used by reach and trace).",
+        abstract: "Try TCP connections / UDP requests to targets from here; print each target, the local port and the outcome (used by reach and trace).",
         shouldDisplay: false)
 
     @Option(help: "Seconds to wait for each answer.")
@@ -79,8 +79,8 @@ struct Probe: ParsableCommand {
             guard let target = ConnectProbe.Target(text) else { throw ValidationError("\(text): a target is tcp/<ip>:<port> or udp/<ip>:<port>") }
             parsed.append(target)
         }
-        for (target, outcome) in zip(parsed, ConnectProbe.run(parsed, timeout: self.timeout)) {
-            print("\(target) \(outcome)")
+        for (target, result) in zip(parsed, ConnectProbe.runWithPorts(parsed, timeout: self.timeout)) {
+            print("\(target) \(result.localPort) \(result.outcome)")
         }
     }
 }

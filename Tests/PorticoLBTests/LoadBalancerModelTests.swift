@@ -70,6 +70,18 @@ import Testing
         #expect(text.contains("ip saddr 203.0.113.0/24 drop"))
     }
 
+    @Test func sourceRangesAreEnforcedAtTheLoadBalancer() {
+        var service = self.service("ranged", ip: "203.0.113.10")
+        service.spec.loadBalancerSourceRanges = ["198.51.100.0/24", " 10.0.0.0/8"]
+        let model = LoadBalancerModel.build(services: [service], nodes: [self.node(1)], slices: []) { _ in true }
+        #expect(model.frontends.first?.sourceRanges == ["10.0.0.0/8", "198.51.100.0/24"])
+        let text = LoadBalancerRuleset.table(model, internetCIDR: "203.0.113.0/24").replacementTransaction
+        let chain = text.components(separatedBy: "chain frontend-203.0.113.10/tcp/80 {").last ?? ""
+        // The drop comes before the DNAT.
+        #expect(chain.range(of: "ip saddr != { 10.0.0.0/8, 198.51.100.0/24 } drop")?.lowerBound ?? chain.endIndex
+                < chain.range(of: "dnat to 10.10.10.1:31000")?.lowerBound ?? chain.startIndex, "\(chain)")
+    }
+
     @Test func healthVerdictsNeedTwoInARowAfterTheFirst() {
         var status = HealthChecks.Status()
         #expect(status.record(pass: true, threshold: 2) && status.healthy == true)
