@@ -86,6 +86,12 @@ let package = Package(
             ]
         ),
         .target(name: "CPorticoSandbox"),
+        // zlib with a preset dictionary, for SPDY/3.1 header blocks (links the system's libz).
+        .target(name: "CPorticoZlib"),
+        .target(
+            name: "PorticoStreams",
+            dependencies: ["CPorticoZlib", .product(name: "NIOCore", package: "swift-nio")]
+        ),
         .target(
             name: "PorticoSystem",
             dependencies: [
@@ -167,6 +173,7 @@ let package = Package(
                 "PorticoSystem",
                 "PorticoProxy",
                 "PorticoLB",
+                "PorticoStreams",
                 "PorticoAPI",
                 "PorticoClient",
                 "PorticoImages",
@@ -223,6 +230,7 @@ let package = Package(
         .testTarget(name: "PorticoControllersTests", dependencies: ["PorticoControllers", "PorticoAPI"]),
         .testTarget(name: "PorticoDNSTests", dependencies: ["PorticoDNS", "PorticoDNSWire", "PorticoAPI", "PorticoTestSupport",
                                                          .product(name: "NIOCore", package: "swift-nio")]),
+        .testTarget(name: "PorticoStreamsTests", dependencies: ["PorticoStreams", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(name: "PorticoLBTests", dependencies: ["PorticoLB", "PorticoProxy", "PorticoAPI"]),
         .testTarget(name: "PorticoProxyTests", dependencies: ["PorticoProxy", "PorticoAPI"]),
         .testTarget(name: "PorticoLabTests", dependencies: ["PorticoLab", "PorticoAPI", "PorticoTestSupport"]),

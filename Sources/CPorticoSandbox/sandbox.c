@@ -20,6 +20,10 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <pthread.h>
 #include <unistd.h>
 
 int portico_sandbox_linked(void) { return 1; }
@@ -37,6 +41,38 @@ int portico_open_pty(int *master, int *slave) {
     *master = m;
     *slave = s;
     return 0;
+}
+
+struct netns_connect {
+    const char *path;
+    unsigned short port;
+    int fd;
+    int error;
+};
+
+static void *netns_connect_thread(void *argument) {
+    struct netns_connect *job = argument;
+    int ns = open(job->path, O_RDONLY | O_CLOEXEC);
+    if (ns < 0) { job->error = errno; return NULL; }
+    if (setns(ns, CLONE_NEWNET) < 0) { job->error = errno; close(ns); return NULL; }
+    close(ns);
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) { job->error = errno; return NULL; }
+    struct sockaddr_in address = { .sin_family = AF_INET, .sin_port = htons(job->port) };
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd, (struct sockaddr *)&address, sizeof address) < 0) { job->error = errno; close(fd); return NULL; }
+    job->fd = fd;
+    return NULL;
+}
+
+int portico_connect_in_netns(const char *netns_path, unsigned short port) {
+    struct netns_connect job = { .path = netns_path, .port = port, .fd = -1, .error = 0 };
+    pthread_t thread;
+    int failed = pthread_create(&thread, NULL, netns_connect_thread, &job);
+    if (failed) { errno = failed; return -1; }
+    pthread_join(thread, NULL);
+    if (job.fd < 0) errno = job.error;
+    return job.fd;
 }
 
 int portico_set_window_size(int fd, unsigned short rows, unsigned short columns) {

@@ -20,10 +20,12 @@ struct LogServer: Sendable {
     let port: Int
     let logger: Logger
 
-    /// The node's kubelet port: these logs, and `ExecServer`'s streams over WebSocket.
+    /// The node's kubelet port: these logs, and the streams of `ExecServer` and
+    /// `PortForwardServer` over WebSocket.
     func application() -> some ApplicationProtocol {
         let router = Router(context: BasicWebSocketRequestContext.self)
         ExecServer(manager: self.manager, logger: self.logger).register(on: router)
+        PortForwardServer(manager: self.manager, logger: self.logger).register(on: router)
         router.get("/healthz") { _, _ in "ok" }
         router.get("/containerLogs/:namespace/:pod/:container") { request, context -> Response in
             let namespace = context.parameters.get("namespace") ?? ""

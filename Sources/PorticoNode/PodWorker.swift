@@ -691,6 +691,9 @@ actor PodWorker {
         var running: Bool
     }
 
+    /// The pod's network namespace, for `kubectl port-forward` (nil before it exists).
+    func networkSandbox() -> PodSandbox? { self.sandbox }
+
     /// Where `kubectl exec` runs a command: beside the container's running process.
     struct ExecView: Sendable {
         var pid: Int32

@@ -1,3 +1,5 @@
+import CPorticoZlib
+
 /// The preset zlib dictionary of SPDY/3 header compression.
 ///
 /// SPDY Protocol Draft 3 (and 3.1), section 2.6.10.1 "Compression", fixes this
@@ -9,6 +11,11 @@
 public enum SPDYHeaderDictionary {
     /// The dictionary id a zlib stream primed with `bytes` carries in its header.
     public static let adler32: UInt32 = 0xE3C6_A7C2
+
+    /// zlib's Adler-32 of `bytes`, to check `adler32` against the bytes themselves.
+    public static func adler32(of bytes: [UInt8]) -> UInt32 {
+        bytes.withUnsafeBufferPointer { porticoz_adler32($0.baseAddress, $0.count) }
+    }
 
     /// The dictionary bytes.
     public static let bytes: [UInt8] = [

@@ -14,4 +14,11 @@ int portico_open_pty(int *master, int *slave);
 /// TIOCSWINSZ on a terminal (ioctl is variadic, which Swift cannot call). 0 or -1 (errno).
 int portico_set_window_size(int fd, unsigned short rows, unsigned short columns);
 
+/// A TCP connection to 127.0.0.1:port made inside the network namespace at `netns_path`
+/// (as the kubelet's port-forward connects inside the pod), from a thread of its own that
+/// joins the namespace: a socket stays in the namespace it was made in, so the caller can
+/// use the returned descriptor from any thread. The descriptor (blocking, close-on-exec),
+/// or -1 with errno.
+int portico_connect_in_netns(const char *netns_path, unsigned short port);
+
 #endif
