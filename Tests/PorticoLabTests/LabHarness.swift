@@ -42,6 +42,10 @@ final class LabHarness: @unchecked Sendable {
 
     /// `--config` goes before a `--`, so `portico exec <place> -- <command>` keeps its command.
     func portico(_ arguments: String...) throws -> CommandOutput {
+        try self.portico(arguments)
+    }
+
+    func portico(_ arguments: [String]) throws -> CommandOutput {
         var words = arguments
         words.insert(contentsOf: ["--config", self.configPath], at: words.firstIndex(of: "--") ?? words.endIndex)
         return try Command.run(PorticoBinary.path, words, timeout: 180)

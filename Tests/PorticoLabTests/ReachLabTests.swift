@@ -69,5 +69,32 @@ extension LabTests {
         #expect(inPod.status == 0 && inPod.stdout.contains("search default.svc.cluster.local"), "\(inPod.combined)")
         let nowhere = try lab.portico("exec", "node-9", "--", "true")
         #expect(nowhere.status == 1 && nowhere.stderr.contains("\"node-9\" is not a place of lab"), "\(nowhere.combined)")
+
+        // kubectl exec: through the API server to the pod's node agent; output, stdin and exit code.
+        let exec = try lab.kubectl("exec", "client", "--", "sh", "-c", "hostname; echo to-stderr >&2; exit 3")
+        #expect(exec.status == 3 && exec.stdout == "client\n" && exec.stderr.contains("to-stderr"), "\(exec.combined)")
+        #expect(exec.stderr.contains("command terminated with exit code 3"), "\(exec.stderr)")
+        let cat = try lab.kubectl("exec", "-i", "client", "--", "cat", input: "through stdin\n")
+        #expect(cat.status == 0 && cat.stdout == "through stdin\n", "\(cat.combined)")
+        let badContainer = try lab.kubectl("exec", "client", "-c", "nope", "--", "true")
+        #expect(badContainer.status == 1 && badContainer.stderr.contains("container nope is not valid for pod client"), "\(badContainer.combined)")
+
+        // kubectl port-forward: a local port carries a request to the pod's port.
+        let web = try #require(try Self.readyPods(lab, "app=web").first)
+        let localPort = Int.random(in: 40000..<50000)
+        let forward = Process()
+        forward.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        forward.arguments = ["kubectl", "port-forward", "pod/\(web.name)", "\(localPort):8080"]
+        forward.environment = ["KUBECONFIG": lab.kubeconfig, "HOME": lab.directory + "/home", "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]
+        forward.standardOutput = FileHandle.nullDevice
+        forward.standardError = FileHandle.nullDevice
+        try forward.run()
+        defer { forward.terminate(); forward.waitUntilExit() }
+        var answer = ""
+        try LabHarness.eventually("a request through kubectl port-forward", seconds: 20) {
+            answer = try Command.run("curl", ["-s", "--max-time", "3", "http://127.0.0.1:\(localPort)/hostname"]).stdout
+            return answer == web.name
+        }
+        #expect(answer == web.name)
     }
 }
