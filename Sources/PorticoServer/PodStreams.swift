@@ -42,15 +42,19 @@ struct PodStreams: Sendable {
         guard let request = self.request(head) else { return .dontUpgrade }
         let logger = self.logger
         let target: Result<Target, APIError>
-        do {
-            let url = request.isExec
-                ? try await self.context.execURL(namespace: request.namespace, name: request.name, query: request.query)
-                : try await self.context.portForwardURL(namespace: request.namespace, name: request.name)
-            target = .success(Target(url: url, subprotocol: request.subprotocol, isExec: request.isExec))
-        } catch let error as APIError {
-            target = .failure(error)
-        } catch {
-            target = .failure(.internalError("\(error)"))
+        if let refusal = request.refusal {
+            target = .failure(refusal)
+        } else {
+            do {
+                let url = request.isExec
+                    ? try await self.context.execURL(namespace: request.namespace, name: request.name, query: request.query)
+                    : try await self.context.portForwardURL(namespace: request.namespace, name: request.name)
+                target = .success(Target(url: url, subprotocol: request.subprotocol, isExec: request.isExec))
+            } catch let error as APIError {
+                target = .failure(error)
+            } catch {
+                target = .failure(.internalError("\(error)"))
+            }
         }
         return .upgrade([.secWebSocketProtocol: request.subprotocol]) { inbound, outbound, _ in
             switch target {
@@ -66,29 +70,40 @@ struct PodStreams: Sendable {
     struct StreamRequest: Sendable {
         var namespace: String
         var name: String
+        /// exec and attach speak the channel protocol (stream 3 carries the final Status).
         var isExec: Bool
         var subprotocol: String
         var query: [String: [String]]
+        /// Why it is refused (who asks, or attach), told on stream 3 as upstream tells it.
+        var refusal: APIError?
     }
 
-    /// A WebSocket request for pods/exec or pods/portforward, by a user allowed to make it,
-    /// offering a protocol Portico speaks; nil for anything else.
+    /// A WebSocket request for pods/exec, attach or portforward offering a protocol Portico
+    /// speaks; nil for anything else (which the API handler answers).
     func request(_ head: HTTPRequest) -> StreamRequest? {
         let whole = head.path ?? ""
         let path = String(whole.prefix { $0 != "?" })
         let parts = path.split(separator: "/").map(String.init)
         guard parts.count == 7, parts[0] == "api", parts[1] == "v1", parts[2] == "namespaces", parts[4] == "pods",
-              ["exec", "portforward"].contains(parts[6]) else { return nil }
+              ["exec", "attach", "portforward"].contains(parts[6]) else { return nil }
+        let offered = (head.headerFields[.secWebSocketProtocol] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let isExec = parts[6] != "portforward"
+        guard let subprotocol = (isExec ? Self.execProtocols : Self.portForwardProtocols).first(where: offered.contains) else { return nil }
+        var request = StreamRequest(namespace: parts[3], name: parts[5], isExec: isExec, subprotocol: subprotocol,
+                                    query: Self.query(whole))
         if let authenticator {
-            guard let user = authenticator.authenticate(head.headerFields[.authorization]) else { return nil }
             // Both need `create` on the subresource, whatever the HTTP method (upstream since 1.30).
             let info = RequestInfo(method: "POST", path: path, watchParameter: false)
-            guard Authorizer.allowed(user, info) else { return nil }
+            if let user = authenticator.authenticate(head.headerFields[.authorization]) {
+                if !Authorizer.allowed(user, info) { request.refusal = Authorizer.forbidden(user, info) }
+            } else {
+                request.refusal = .unauthorized()
+            }
         }
-        let offered = (head.headerFields[.secWebSocketProtocol] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        let isExec = parts[6] == "exec"
-        guard let subprotocol = (isExec ? Self.execProtocols : Self.portForwardProtocols).first(where: offered.contains) else { return nil }
-        return StreamRequest(namespace: parts[3], name: parts[5], isExec: isExec, subprotocol: subprotocol, query: Self.query(whole))
+        if request.refusal == nil, parts[6] == "attach" {
+            request.refusal = ServerContext.attachNotBuilt
+        }
+        return request
     }
 
     static func sendStatus(_ outbound: WebSocketOutboundWriter, _ status: Status) async throws {
@@ -197,6 +212,10 @@ extension ServerContext {
         return "ws://\(agent)/portforward/\(namespace)/\(name)"
     }
 
+    static let attachNotBuilt = APIError(Status(
+        message: "pods/attach is not built in Portico: a container's output goes to a file, not to a terminal to attach to; use kubectl logs -f, or kubectl exec",
+        reason: .methodNotAllowed, code: 405))
+
     static func escape(_ text: String) -> String {
         text.addingPercentEncoding(withAllowedCharacters: CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? text
     }
@@ -209,8 +228,7 @@ extension ServerContext {
         case "exec": _ = try await self.execURL(namespace: namespace, name: name, query: query)
         case "portforward": _ = try await self.portForwardURL(namespace: namespace, name: name)
         default:
-            throw APIError(Status(message: "pods/attach is not built in Portico: a container's output goes to a file, not to a terminal to attach to; use kubectl logs -f, or kubectl exec",
-                                  reason: .methodNotAllowed, code: 405))
+            throw ServerContext.attachNotBuilt
         }
         if let upgrade, upgrade.lowercased().hasPrefix("spdy") {
             throw APIError.badRequest("Portico serves pods/\(sub) over WebSocket only (kubectl 1.30+ uses it for exec, 1.31+ for port-forward); this request asked to upgrade to \(upgrade)")
