@@ -7,8 +7,12 @@
 // package does this for Swift; `ip netns exec` and `nsenter` do parts of it as separate
 // programs, at the cost of two more execs per container start.
 //
-// Usage: portico sandbox [--netns PATH] [--hostname NAME] [--bind SRC:DST]... [--setsid]
-//                        [--chdir DIR] -- PROGRAM [ARG...]
+// Usage: portico sandbox [--netns PATH] [--join PID] [--hostname NAME] [--bind SRC:DST]...
+//                        [--setsid [--ctty]] [--die-with-parent] [--chdir DIR] -- PROGRAM [ARG...]
+//
+// It also gives the program default signal handling: the agent's threads block most
+// signals and ignore SIGPIPE, and a child inherits both, so without this a container would
+// not see SIGTERM and `kubectl exec -t` would not see ^C.
 #define _GNU_SOURCE
 #include "CPorticoSandbox.h"
 
@@ -24,6 +28,9 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <pthread.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 int portico_sandbox_linked(void) { return 1; }
@@ -75,6 +82,12 @@ int portico_connect_in_netns(const char *netns_path, unsigned short port) {
     return job.fd;
 }
 
+int portico_terminal_session(int fd) {
+    pid_t session = -1;
+    if (ioctl(fd, TIOCGSID, &session) < 0) return -1;
+    return session;
+}
+
 int portico_set_window_size(int fd, unsigned short rows, unsigned short columns) {
     struct winsize size = { .ws_row = rows, .ws_col = columns };
     return ioctl(fd, TIOCSWINSZ, &size);
@@ -87,7 +100,7 @@ static void die(const char *what, const char *detail) {
 
 static void usage(const char *message) {
     fprintf(stderr, "portico sandbox: %s\n"
-                    "usage: portico sandbox [--netns PATH] [--hostname NAME] [--bind SRC:DST]... [--setsid] [--chdir DIR] -- PROGRAM [ARG...]\n",
+                    "usage: portico sandbox [--netns PATH] [--join PID] [--hostname NAME] [--bind SRC:DST]... [--setsid [--ctty]] [--die-with-parent] [--chdir DIR] -- PROGRAM [ARG...]\n",
             message);
     _exit(125);
 }
@@ -96,15 +109,28 @@ __attribute__((constructor)) static void portico_sandbox_main(int argc, char **a
     (void)envp;
     if (argc < 2 || argv == NULL || strcmp(argv[1], "sandbox") != 0) return;
 
-    const char *netns = NULL, *hostname = NULL, *chdir_to = NULL;
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    const int defaults[] = { SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD, SIGWINCH, SIGALRM, SIGUSR1, SIGUSR2 };
+    for (size_t d = 0; d < sizeof defaults / sizeof defaults[0]; d++) signal(defaults[d], SIG_DFL);
+
+    const char *netns = NULL, *hostname = NULL, *chdir_to = NULL, *join = NULL;
     const char *binds[64];
-    int nbinds = 0, new_session = 0, i = 2;
+    int nbinds = 0, new_session = 0, controlling_terminal = 0, i = 2;
     for (; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--") == 0) { i++; break; }
         if (strcmp(a, "--setsid") == 0) { new_session = 1; continue; }
+        if (strcmp(a, "--ctty") == 0) { controlling_terminal = 1; continue; }
+        if (strcmp(a, "--die-with-parent") == 0) {
+            // A helper that must not outlive its starter (portico trace's nft monitors).
+            if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) die("prctl", NULL);
+            continue;
+        }
         if (i + 1 >= argc) usage("missing value for an option");
-        if (strcmp(a, "--netns") == 0) netns = argv[++i];
+        if (strcmp(a, "--join") == 0) join = argv[++i];
+        else if (strcmp(a, "--netns") == 0) netns = argv[++i];
         else if (strcmp(a, "--hostname") == 0) hostname = argv[++i];
         else if (strcmp(a, "--chdir") == 0) chdir_to = argv[++i];
         else if (strcmp(a, "--bind") == 0) {
@@ -116,7 +142,36 @@ __attribute__((constructor)) static void portico_sandbox_main(int argc, char **a
 
     // A process that already leads its group (some launchers make it so) keeps that group:
     // what matters is that the container's processes can be signalled together.
-    if (new_session && setsid() < 0 && getpgrp() != getpid()) die("setsid", NULL);
+    if (new_session && setsid() < 0) {
+        if (getpgrp() != getpid()) die("setsid", NULL);
+        if (controlling_terminal) {
+            // A terminal needs a session of its own, which a group leader cannot make: the
+            // program runs in a child that can, and this process waits and exits as it does.
+            pid_t child = fork();
+            if (child < 0) die("fork", NULL);
+            if (child > 0) {
+                int status;
+                while (waitpid(child, &status, 0) < 0 && errno == EINTR) {}
+                _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+            }
+            if (setsid() < 0) die("setsid", NULL);
+        }
+    }
+    if (controlling_terminal && ioctl(0, TIOCSCTTY, 0) < 0) die("take the terminal", NULL);
+    if (join) {
+        // `kubectl exec`: the namespaces of a running container's process (its address,
+        // hostname and mounts: /etc/hosts, /etc/resolv.conf).
+        const char *kinds[] = { "net", "uts", "mnt" };
+        const int types[] = { CLONE_NEWNET, CLONE_NEWUTS, CLONE_NEWNS };
+        for (int k = 0; k < 3; k++) {
+            char path[64];
+            snprintf(path, sizeof path, "/proc/%s/ns/%s", join, kinds[k]);
+            int fd = open(path, O_RDONLY | O_CLOEXEC);
+            if (fd < 0) die("open namespace", path);
+            if (setns(fd, types[k]) < 0) die("join namespace", path);
+            close(fd);
+        }
+    }
     if (netns) {
         int fd = open(netns, O_RDONLY | O_CLOEXEC);
         if (fd < 0) die("open network namespace", netns);

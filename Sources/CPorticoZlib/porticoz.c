@@ -2,6 +2,7 @@
 // dictionary because zlib asks for it only once the peer's header has been read.
 #include "CPorticoZlib.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
@@ -76,6 +77,9 @@ int porticoz_step(porticoz_stream *s,
                   const uint8_t *in, size_t in_len,
                   uint8_t *out, size_t out_cap,
                   size_t *consumed, size_t *produced) {
+    // zlib counts in uInt: a larger buffer is taken in parts (the caller loops).
+    if (in_len > UINT_MAX) in_len = UINT_MAX;
+    if (out_cap > UINT_MAX) out_cap = UINT_MAX;
     s->z.next_in = (Bytef *)in;
     s->z.avail_in = (uInt)in_len;
     s->z.next_out = out;

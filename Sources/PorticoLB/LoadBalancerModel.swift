@@ -103,8 +103,7 @@ public struct LoadBalancerModel: Sendable, Equatable {
                     }
                     frontends.append(Frontend(service: key, ip: ip, proto: proto, port: port.port,
                                               backends: Array(Set(backends)).sorted { ($0.ip, $0.port) < ($1.ip, $1.port) }, direct: direct,
-                                              sourceRanges: service.spec.loadBalancerSourceRanges
-                                                  .map { $0.trimmingCharacters(in: .whitespaces) }.filter { IPNetwork($0)?.address.family == .ipv4 }.sorted()))
+                                              sourceRanges: service.effectiveLoadBalancerSourceRanges))
                 }
             }
         }

@@ -51,7 +51,8 @@ public struct ReachMatrix: Sendable {
     /// ClusterIP answers pods only; a NodePort also answers the LAN on every node (with
     /// `externalTrafficPolicy: Local`, only nodes with a ready endpoint); a LoadBalancer
     /// also answers the internet at its LB address. Nothing answers the internet on a node
-    /// or a ClusterIP: the nodes are on a private LAN.
+    /// or a ClusterIP: the nodes are on a private LAN. `loadBalancerSourceRanges` close the
+    /// LB address to clients outside them.
     public static func plan(service: Service, port: ServicePort, nodes: [(name: String, address: String)],
                             readyEndpointNodes: [String], readyEndpoints: Int,
                             client pod: (namespace: String, name: String, node: String, ip: String)?,
@@ -98,6 +99,8 @@ public struct ReachMatrix: Sendable {
                 switch (row.source, column.door) {
                 case (.pod(_, _, let node, _), .clusterIP):
                     return !localInternal || readyEndpointNodes.contains(node)
+                case (.pod(_, _, _, let ip), .loadBalancer):
+                    return service.loadBalancerAdmits(ip)
                 case (.pod, _):
                     // Pods reach node ports and LB addresses; the node proxy sends their
                     // traffic to any endpoint in the cluster, whatever the external policy.
@@ -106,8 +109,10 @@ public struct ReachMatrix: Sendable {
                     return false
                 case (.lan, .nodePort(let node)):
                     return !localExternal || readyEndpointNodes.contains(node)
-                case (.lan, .loadBalancer), (.internet, .loadBalancer):
-                    return !localExternal || !readyEndpointNodes.isEmpty
+                case (.lan, .loadBalancer):
+                    return (!localExternal || !readyEndpointNodes.isEmpty) && service.loadBalancerAdmits(lanAddress)
+                case (.internet, .loadBalancer):
+                    return (!localExternal || !readyEndpointNodes.isEmpty) && service.loadBalancerAdmits(internetAddress ?? "")
                 }
             }
         }
@@ -169,24 +174,7 @@ public struct Reach: Sendable {
 
     /// Looks the Service up, picks a pod to send from, and sends every request.
     public func run(client: KubeClient, namespace: String, name: String, port portName: String?, fromPod: String?) async throws -> Result {
-        guard let service = try await client.get(Service.self, namespace: namespace, name: name) else {
-            throw LabError("services \"\(name)\" not found in namespace \"\(namespace)\"")
-        }
-        if service.spec.type == .externalName {
-            throw LabError("service \(namespace)/\(name) is an ExternalName Service (a DNS alias for \(service.spec.externalName)): it has no address to reach")
-        }
-        guard !service.spec.ports.isEmpty else { throw LabError("service \(namespace)/\(name) has no ports") }
-        let port: ServicePort
-        if let portName {
-            guard let found = service.spec.ports.first(where: { $0.name == portName || String($0.port) == portName }) else {
-                let known = service.spec.ports.map { $0.name.isEmpty ? String($0.port) : "\($0.name) (\($0.port))" }.joined(separator: ", ")
-                throw LabError("service \(namespace)/\(name) has no port \(GoQuote.quote(portName)): it has \(known)")
-            }
-            port = found
-        } else {
-            port = service.spec.ports[0]
-        }
-        if port.protocol == .sctp { throw LabError("port \(port.port)/SCTP: portico reach sends TCP and UDP requests only") }
+        let (service, port) = try await Self.servicePort(client: client, namespace: namespace, name: name, port: portName, tool: "reach")
 
         let slices = try await client.list(EndpointSlice.self, namespace: namespace,
                                            labelSelector: "kubernetes.io/service-name=\(name)").items
@@ -226,6 +214,36 @@ public struct Reach: Sendable {
             }
         }
         return Result(matrix: matrix, outcomes: outcomes)
+    }
+
+    /// The Service and the port to send to (by name or number; default its first), or why
+    /// there is nothing to send to: shared by reach and trace.
+    static func servicePort(client: KubeClient, namespace: String, name: String, port portName: String?,
+                            tool: String) async throws -> (Service, ServicePort) {
+        guard let service = try await client.get(Service.self, namespace: namespace, name: name) else {
+            throw LabError("services \"\(name)\" not found in namespace \"\(namespace)\"")
+        }
+        if service.spec.type == .externalName {
+            throw LabError("service \(namespace)/\(name) is an ExternalName Service (a DNS alias for \(service.spec.externalName)): it has no address to send to")
+        }
+        guard !service.spec.ports.isEmpty else { throw LabError("service \(namespace)/\(name) has no ports") }
+        guard let portName else { return try self.checked(service, service.spec.ports[0], tool: tool) }
+        guard let found = service.spec.ports.first(where: { $0.name == portName || String($0.port) == portName }) else {
+            let known = service.spec.ports.map { $0.name.isEmpty ? String($0.port) : "\($0.name) (\($0.port))" }.joined(separator: ", ")
+            throw LabError("service \(namespace)/\(name) has no port \(GoQuote.quote(portName)): it has \(known)")
+        }
+        return try self.checked(service, found, tool: tool)
+    }
+
+    static func checked(_ service: Service, _ port: ServicePort, tool: String) throws -> (Service, ServicePort) {
+        if port.protocol == .sctp { throw LabError("port \(port.port)/SCTP: portico \(tool) sends TCP and UDP requests only") }
+        return (service, port)
+    }
+
+    /// `web`, `svc/web` and `service/web` all name the Service web.
+    public static func serviceName(_ argument: String) -> String {
+        for prefix in ["svc/", "service/", "services/"] where argument.hasPrefix(prefix) { return String(argument.dropFirst(prefix.count)) }
+        return argument
     }
 
     /// `portico probe` in the place: one process per row, all targets at once.

@@ -31,23 +31,7 @@ public struct Trace: Sendable {
 
     func facts(client: KubeClient, namespace: String, name: String, portName: String?, from: TraceFacts.From,
                entryNode: String?, dnsName: String?) async throws -> (TraceFacts, slices: [EndpointSlice], nodes: [Node]) {
-        guard let service = try await client.get(Service.self, namespace: namespace, name: name) else {
-            throw LabError("services \"\(name)\" not found in namespace \"\(namespace)\"")
-        }
-        if service.spec.type == .externalName {
-            throw LabError("service \(namespace)/\(name) is an ExternalName Service: a DNS alias for \(service.spec.externalName), with no address of its own to trace")
-        }
-        guard !service.spec.ports.isEmpty else { throw LabError("service \(namespace)/\(name) has no ports") }
-        let port: ServicePort
-        if let portName {
-            guard let found = service.spec.ports.first(where: { $0.name == portName || String($0.port) == portName }) else {
-                throw LabError("service \(namespace)/\(name) has no port \(GoQuote.quote(portName))")
-            }
-            port = found
-        } else {
-            port = service.spec.ports[0]
-        }
-        if port.protocol == .sctp { throw LabError("port \(port.port)/SCTP: portico trace sends TCP and UDP requests only") }
+        let (service, port) = try await Reach.servicePort(client: client, namespace: namespace, name: name, port: portName, tool: "trace")
 
         let nodes = try await client.list(Node.self).items
         let slices = try await client.list(EndpointSlice.self, namespace: namespace, labelSelector: "kubernetes.io/service-name=\(name)").items
@@ -187,9 +171,11 @@ public struct Trace: Sendable {
             guard let port = endpointPorts[endpoint.address], let node = self.plan.nodes.first(where: { $0.name == endpoint.node }) else { continue }
             let outcome = try await self.probe(prefix: ["ip", "netns", "exec", node.netns],
                                                target: .init(proto: door.proto, address: endpoint.address, port: port))
-            if !outcome.reached {
+            if outcome == .refused {
                 let declared = facts.selectedPods.first { $0.name == endpoint.pod }?.declaredPorts ?? []
-                problems.append(TraceProblem(at: "pod \(endpoint.pod)", why: "nothing answers at \(endpoint.address):\(port) (\(Reach.cell(outcome).dropFirst(2))): targetPort \(facts.port.targetPort) is not a port the app serves\(declared.isEmpty ? "" : "; its containers declare \(declared.joined(separator: ", "))")"))
+                problems.append(TraceProblem(at: "pod \(endpoint.pod)", why: "nothing listens at \(endpoint.address):\(port) (refused): targetPort \(facts.port.targetPort) is not a port the app serves\(declared.isEmpty ? "" : "; its containers declare \(declared.joined(separator: ", "))")"))
+            } else if !outcome.reached {
+                problems.append(TraceProblem(at: "pod \(endpoint.pod)", why: "its node gets no answer from \(endpoint.address):\(port) (\(Reach.cell(outcome).dropFirst(2)))"))
             }
         }
 
@@ -364,7 +350,11 @@ public struct Trace: Sendable {
         var armed: [Armed] = []
         do {
             for entry in entries {
+                // Declared, emptied and made again in one transaction: a table an interrupted
+                // trace left behind is replaced, not added to.
                 try await Shell.run("ip", ["netns", "exec", entry.netns, "nft", "-f", "-"], input: """
+                    table ip \(Self.table)
+                    delete table ip \(Self.table)
                     table ip \(Self.table) {
                         chain prerouting { type filter hook prerouting priority raw; \(entry.match) counter meta nftrace set 1; }
                         chain output { type filter hook output priority raw; \(entry.match) counter meta nftrace set 1; }
@@ -372,8 +362,11 @@ public struct Trace: Sendable {
 
                     """)
                 let monitor = Process()
-                monitor.executableURL = URL(fileURLWithPath: try Shell.locate("ip"))
-                monitor.arguments = ["netns", "exec", entry.netns, "nft", "monitor", "trace"]
+                // Through `portico sandbox`: default signal handling, and gone with this process
+                // if it is killed before it can stop the monitor.
+                monitor.executableURL = URL(fileURLWithPath: self.porticoPath)
+                monitor.arguments = ["sandbox", "--netns", "/run/netns/\(entry.netns)", "--die-with-parent", "--",
+                                     try Shell.locate("nft"), "monitor", "trace"]
                 let pipe = try Shell.pipe()
                 monitor.standardOutput = pipe.write
                 monitor.standardError = FileHandle.nullDevice
@@ -394,9 +387,8 @@ public struct Trace: Sendable {
     func disarm(_ armed: [Armed], sourcePort: Int) async -> [Seen] {
         var seen: [Seen] = []
         for item in armed {
-            // SIGKILL: the monitor inherits our blocked signals (Foundation spawns so), and nft
-            // writes each event as it happens, so nothing is lost.
-            kill(item.monitor.processIdentifier, SIGKILL)
+            // nft writes each event as it happens, so stopping it loses nothing.
+            item.monitor.terminate()
             let text = String(decoding: item.output.readDataToEndOfFile(), as: UTF8.self)
             item.monitor.waitUntilExit()
             let listing = (try? await Shell.run("ip", ["netns", "exec", item.entry.netns, "nft", "list", "table", "ip", Self.table], allowFailure: true).output) ?? ""

@@ -194,10 +194,8 @@ public struct TracePlan: Sendable {
         }
 
         // Source ranges: the node proxy drops load-balancer traffic from other sources.
-        if case .loadBalancer? = door?.kind, !service.spec.loadBalancerSourceRanges.isEmpty,
-           let client = IPAddress(facts.clientAddress),
-           !service.spec.loadBalancerSourceRanges.contains(where: { IPNetwork($0)?.contains(client) == true }) {
-            problems.append(TraceProblem(at: "lb", why: "loadBalancerSourceRanges [\(service.spec.loadBalancerSourceRanges.joined(separator: ", "))] does not contain the client \(facts.clientAddress): the load balancer drops it, as a cloud's firewall does, and so does the node proxy for traffic to the LB IP (add the client's range to spec.loadBalancerSourceRanges)"))
+        if case .loadBalancer? = door?.kind, !service.loadBalancerAdmits(facts.clientAddress) {
+            problems.append(TraceProblem(at: "lb", why: "loadBalancerSourceRanges [\(service.effectiveLoadBalancerSourceRanges.joined(separator: ", "))] does not contain the client \(facts.clientAddress): the load balancer drops it, as a cloud's firewall does, and so does the node proxy for traffic to the LB IP (add the client's range to spec.loadBalancerSourceRanges)"))
         }
 
         // Endpoints: none at all, and why.

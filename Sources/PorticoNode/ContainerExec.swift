@@ -11,7 +11,8 @@ struct ExecRefusal: Error, CustomStringConvertible {
 }
 
 /// A command run for `kubectl exec` beside a container: in the namespaces of the container's
-/// process (network, mount, UTS — its address, /etc/resolv.conf, hostname), with the
+/// process (network, mount, UTS — its address, /etc/resolv.conf, hostname, joined by
+/// `portico sandbox --join`), with the
 /// container's environment and working directory. Its output arrives as
 /// (stream, bytes) pairs, stream 1 for stdout and 2 for stderr; with a terminal there is one
 /// stream (1), as with the kubelet.
@@ -32,7 +33,7 @@ final class ContainerExec: Sendable {
         self.exitStream = exitStream
     }
 
-    static func start(pid: Int32, environment: [String: String], workingDir: String, command: [String],
+    static func start(porticoPath: String, pid: Int32, environment: [String: String], workingDir: String, command: [String],
                       stdin wantsStdin: Bool, tty: Bool) throws -> ContainerExec {
         guard let program = command.first, !program.isEmpty else { throw ExecRefusal("you must specify at least one command for the container") }
         // As a container runtime says when the program is missing (there is no image: the
@@ -45,46 +46,49 @@ final class ContainerExec: Sendable {
             throw ExecRefusal("exec: \(GoQuote.quote(program)): stat \(program): no such file or directory")
         }
 
+        // `portico sandbox` joins the container process's namespaces and gives the command
+        // default signal handling; with a terminal, a session of its own with the terminal
+        // as its controlling one, so a shell has job control and ^C reaches the command.
         let process = Process()
-        var arguments = ["-t", String(pid), "-n", "-m", "-u", "--wd=\(workingDir)", "--"] + command
+        process.executableURL = URL(fileURLWithPath: porticoPath)
         var environment = environment
         if environment["PATH"] == nil { environment["PATH"] = searchPath }
         let (output, continuation) = AsyncStream.makeStream(of: (UInt8, [UInt8]).self)
         var stdinHandle: FileHandle?
         var terminal: Int32?
         var readers: [(UInt8, Int32)] = []
+        var childEnds: [FileHandle] = []
         if tty {
             var master: Int32 = -1
             var slave: Int32 = -1
             guard portico_open_pty(&master, &slave) == 0 else { throw ExecRefusal("open a terminal: \(String(cString: strerror(errno)))") }
-            // setsid --ctty: a session of its own with the terminal as its controlling one, so
-            // a shell has job control and ^C reaches the command.
-            process.executableURL = URL(fileURLWithPath: try Shell.locate("setsid"))
-            arguments = ["--ctty", "--wait", try Shell.locate("nsenter")] + arguments
+            process.arguments = ["sandbox", "--join", String(pid), "--chdir", workingDir, "--setsid", "--ctty", "--"] + command
             let slaveHandle = FileHandle(fileDescriptor: slave, closeOnDealloc: true)
             process.standardInput = slaveHandle
             process.standardOutput = slaveHandle
             process.standardError = slaveHandle
+            childEnds = [slaveHandle]
             environment["TERM"] = environment["TERM"] ?? "xterm"
             terminal = master
             stdinHandle = FileHandle(fileDescriptor: master, closeOnDealloc: false)
             readers = [(1, master)]
         } else {
-            process.executableURL = URL(fileURLWithPath: try Shell.locate("nsenter"))
+            process.arguments = ["sandbox", "--join", String(pid), "--chdir", workingDir, "--"] + command
             let out = try Shell.pipe()
             let err = try Shell.pipe()
             process.standardOutput = out.write
             process.standardError = err.write
+            childEnds = [out.write, err.write]
             if wantsStdin {
                 let input = try Shell.pipe()
                 process.standardInput = input.read
+                childEnds.append(input.read)
                 stdinHandle = input.write
             } else {
                 process.standardInput = FileHandle.nullDevice
             }
             readers = [(1, dup(out.read.fileDescriptor)), (2, dup(err.read.fileDescriptor))]
         }
-        process.arguments = arguments
         process.environment = environment
         let (exitStream, exitContinuation) = AsyncStream.makeStream(of: ProcessExit.self, bufferingPolicy: .bufferingNewest(1))
         process.terminationHandler = { process in
@@ -93,15 +97,16 @@ final class ContainerExec: Sendable {
                 : ProcessExit(exitCode: process.terminationStatus))
             exitContinuation.finish()
         }
-        try process.run()
-        // The child has its ends now; ours must close so the readers see the end.
-        if tty {
-            try? (process.standardInput as? FileHandle)?.close()
-        } else {
-            try? (process.standardOutput as? FileHandle)?.close()
-            try? (process.standardError as? FileHandle)?.close()
-            if wantsStdin { try? (process.standardInput as? FileHandle)?.close() }
+        do {
+            try process.run()
+        } catch {
+            for handle in childEnds { try? handle.close() }
+            for (_, fd) in readers { close(fd) }
+            if let terminal { close(terminal) }
+            throw error
         }
+        // The child has its ends now; ours must close so the readers see the end.
+        for handle in childEnds { try? handle.close() }
         // One thread per stream, reading until the end (a terminal's end is EIO once the
         // last process holding the slave is gone).
         let remaining = Mutex(readers.count)
@@ -137,9 +142,17 @@ final class ContainerExec: Sendable {
         _ = portico_set_window_size(terminal, UInt16(clamping: height), UInt16(clamping: width))
     }
 
-    /// Ends the command (the client went away).
+    /// Ends the command and whatever it started (the client went away): its process group
+    /// (the launcher makes the child lead one), and with a terminal the terminal's session.
     func kill() {
-        if self.process.isRunning { Foundation.kill(self.process.processIdentifier, SIGKILL) }
+        guard self.process.isRunning else { return }
+        let pid = self.process.processIdentifier
+        if let terminal {
+            let session = portico_terminal_session(terminal)
+            if session > 0 { Foundation.kill(-session, SIGKILL) }
+        }
+        Foundation.kill(-pid, SIGKILL)
+        Foundation.kill(pid, SIGKILL)
     }
 
     func wait() async -> ProcessExit {

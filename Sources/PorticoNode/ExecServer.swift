@@ -52,7 +52,7 @@ struct ExecServer: Sendable {
                 throw ExecRefusal("pod \(GoQuote.quote(pod)) not found")
             }
             let view = try await worker.execView(container: container).get()
-            exec = try ContainerExec.start(pid: view.pid, environment: view.environment, workingDir: view.workingDir,
+            exec = try ContainerExec.start(porticoPath: self.manager.context.configuration.porticoPath, pid: view.pid, environment: view.environment, workingDir: view.workingDir,
                                            command: command, stdin: flag("input"), tty: flag("tty"))
         } catch {
             try? await Self.send(outbound, stream: 3, Array(ExecStatus.failure("\(error)").utf8))

@@ -27,10 +27,16 @@ struct PortForwardServer: Sendable {
         }, onUpgrade: { inbound, outbound, context in
             let namespace = context.requestContext.parameters.get("namespace") ?? ""
             let pod = context.requestContext.parameters.get("pod") ?? ""
-            guard let worker = await self.manager.worker(namespace: namespace, name: pod),
-                  let sandbox = await worker.networkSandbox(),
-                  let session = try? PortForwardSession(configuration: .init(podName: pod)) else {
-                try? await outbound.close(.unexpectedServerError, reason: "pod \(pod) has no network namespace on this node")
+            guard let worker = await self.manager.worker(namespace: namespace, name: pod) else {
+                try? await outbound.close(.unexpectedServerError, reason: "pod \(namespace)/\(pod) does not run on this node")
+                return
+            }
+            guard let sandbox = await worker.networkSandbox() else {
+                try? await outbound.close(.unexpectedServerError, reason: "pod \(namespace)/\(pod) has no network namespace yet")
+                return
+            }
+            guard let session = try? PortForwardSession(configuration: .init(podName: pod)) else {
+                try? await outbound.close(.unexpectedServerError, reason: "the port-forward session could not start (zlib)")
                 return
             }
             let forwarder = PortForwarder(session: session, netnsPath: sandbox.netnsPath, outbound: outbound, logger: self.logger)
@@ -41,7 +47,8 @@ struct PortForwardServer: Sendable {
 
 /// One port-forward connection: the session behind a lock, its actions carried out in order
 /// by one task (so frames reach the client in the order the session made them), and the
-/// pod connections by request.
+/// pod connections by request. The queues are not bounded: a client that sends faster than
+/// a pod reads is held only by TCP to the API server (a lab tool's trade-off, in the docs).
 final class PortForwarder: Sendable {
     let session: Mutex<PortForwardSession?>
     let netnsPath: String
@@ -50,6 +57,8 @@ final class PortForwarder: Sendable {
     let actions: AsyncStream<PortForwardSession.Action>
     let queue: AsyncStream<PortForwardSession.Action>.Continuation
     let pods = Mutex<[String: PodConnection]>([:])
+    /// Set when the client is gone: a pod connection made after that is closed at once.
+    let finished = Mutex(false)
 
     struct PodConnection: Sendable {
         var channel: any Channel
@@ -84,6 +93,7 @@ final class PortForwarder: Sendable {
             self.handle(.clientClosed)
             self.queue.finish()
         }
+        self.finished.withLock { $0 = true }
         for connection in self.pods.withLock({ Array($0.values) }) { try? await connection.channel.close() }
     }
 
@@ -123,6 +133,10 @@ final class PortForwarder: Sendable {
                                                                     configuration: .init(isOutboundHalfClosureEnabled: true))
                     }
                 }
+            if self.finished.withLock({ $0 }) {
+                try await channel.channel.close()
+                return
+            }
             try await channel.executeThenClose { inbound, outbound in
                 self.pods.withLock { $0[requestID] = PodConnection(channel: channel.channel, writer: outbound) }
                 self.handle(.podConnected(requestID: requestID))

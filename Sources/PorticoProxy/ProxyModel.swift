@@ -161,7 +161,7 @@ public struct ProxyState: Sendable, Hashable {
                 nodePort: (spec.type == .nodePort || isLB) && servicePort.nodePort > 0 ? servicePort.nodePort : nil,
                 externalIPs: spec.externalIPs.filter { IPAddress($0)?.family == .ipv4 }.sorted(),
                 loadBalancerIPs: isLB ? lbIPs.sorted() : [],
-                loadBalancerSourceRanges: isLB ? spec.loadBalancerSourceRanges.map { $0.trimmingCharacters(in: .whitespaces) }.sorted() : [],
+                loadBalancerSourceRanges: isLB ? service.effectiveLoadBalancerSourceRanges : [],
                 affinityTimeout: affinity,
                 externalPolicyLocal: (spec.type == .nodePort || isLB || !spec.externalIPs.isEmpty) && spec.externalTrafficPolicy == .local,
                 internalPolicyLocal: spec.internalTrafficPolicy == .local,

@@ -130,7 +130,10 @@ public enum ConnectProbe {
                 var error: Int32 = 0
                 var length = socklen_t(MemoryLayout<Int32>.size)
                 getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length)
-                if targets[index].proto == "udp" {
+                if targets[index].proto == "udp", error != 0 {
+                    // An ICMP error (port unreachable: refused); reading SO_ERROR cleared it.
+                    outcomes[index] = Self.outcome(errno: error)
+                } else if targets[index].proto == "udp" {
                     var buffer = [UInt8](repeating: 0, count: 512)
                     let received = recv(fd, &buffer, buffer.count, 0)
                     outcomes[index] = received >= 0 ? .answered(Self.now() - started[index]) : Self.outcome(errno: errno)

@@ -37,6 +37,16 @@ struct ReachMatrixTests {
             == [[true, true, true, true], [false, false, true, true], [false, false, false, true]])
     }
 
+    @Test func sourceRangesCloseTheLoadBalancerToOthers() {
+        var service = Self.service(.loadBalancer)
+        service.metadata.annotations[ServiceValidation.sourceRangesAnnotation] = " 203.0.113.0/24 ,10.10.10.254/32"
+        // The annotation counts while the field is empty; the LAN host and the internet are in, the pod is not.
+        #expect(Self.expected(service).map { $0.last } == [false, true, true])
+        service.spec.loadBalancerSourceRanges = ["10.244.0.0/16"]
+        #expect(service.effectiveLoadBalancerSourceRanges == ["10.244.0.0/16"])
+        #expect(Self.expected(service).map { $0.last } == [true, false, false])
+    }
+
     @Test func pendingLoadBalancerHasNoDoor() {
         let matrix = ReachMatrix.plan(service: Self.service(.loadBalancer, lbIP: ""), port: ServicePort(port: 80, nodePort: 30080),
                                       nodes: Self.nodes, readyEndpointNodes: [], readyEndpoints: 0, client: nil,

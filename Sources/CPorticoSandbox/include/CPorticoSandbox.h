@@ -11,6 +11,10 @@ int portico_pipe_cloexec(int fds[2]);
 /// the slave as its fds 0-2). 0 or -1 (errno).
 int portico_open_pty(int *master, int *slave);
 
+/// The session of the terminal whose master is `fd` (TIOCGSID): `kubectl exec -t`'s
+/// command and everything it started, to end them together. The id, or -1 (errno).
+int portico_terminal_session(int fd);
+
 /// TIOCSWINSZ on a terminal (ioctl is variadic, which Swift cannot call). 0 or -1 (errno).
 int portico_set_window_size(int fd, unsigned short rows, unsigned short columns);
 

@@ -5,6 +5,26 @@ extension Service {
     /// The `loadBalancerClass` of Portico's own load balancer.
     public static let porticoLoadBalancerClass = "portico.dev/load-balancer"
 
+    /// The client ranges a load balancer admits, as upstream's `GetLoadBalancerSourceRanges`
+    /// reads them: `spec.loadBalancerSourceRanges`, else the
+    /// `service.beta.kubernetes.io/load-balancer-source-ranges` annotation (comma-separated);
+    /// trimmed, IPv4 only (Portico's data planes are IPv4). Empty: everyone.
+    public var effectiveLoadBalancerSourceRanges: [String] {
+        var ranges = self.spec.loadBalancerSourceRanges
+        if ranges.isEmpty, let annotation = self.metadata.annotations[ServiceValidation.sourceRangesAnnotation] {
+            ranges = annotation.split(separator: ",").map(String.init)
+        }
+        return ranges.map(\.trimmingSpaces).filter { IPNetwork($0)?.address.family == .ipv4 }.sorted()
+    }
+
+    /// Whether a load balancer of this Service admits a client at `address`.
+    public func loadBalancerAdmits(_ address: String) -> Bool {
+        let ranges = self.effectiveLoadBalancerSourceRanges
+        guard !ranges.isEmpty else { return true }
+        guard let client = IPAddress(address) else { return false }
+        return ranges.contains { IPNetwork($0)?.contains(client) == true }
+    }
+
     /// A LoadBalancer Service for Portico's load balancer: no class, or Portico's (other
     /// classes belong to other controllers, as upstream's service controller leaves them).
     public var usesPorticoLoadBalancer: Bool {
