@@ -703,7 +703,7 @@ actor PodWorker {
 
     /// The running container, or the reason there is none, in the kubelet's words.
     func execView(container: String) -> Result<ExecView, ExecRefusal> {
-        guard self.pod.spec.containers.contains(where: { $0.name == container }) else {
+        guard (self.pod.spec.containers + self.pod.spec.initContainers).contains(where: { $0.name == container }) else {
             return .failure(ExecRefusal("container \(container) is not valid for pod \(self.name)"))
         }
         guard let running = self.running[container] else {
