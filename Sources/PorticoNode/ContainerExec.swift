@@ -20,6 +20,9 @@ final class ContainerExec: Sendable {
     let output: AsyncStream<(UInt8, [UInt8])>
     private let process: Process
     private let stdin: FileHandle?
+    /// Writes to the command's input wait here, not on a thread of Swift's small shared pool:
+    /// a command that does not read its input would otherwise block that thread for good.
+    private let stdinQueue = DispatchQueue(label: "portico.exec.stdin")
     /// The terminal's master end, when there is one (resizes go to it).
     private let terminal: Int32?
     private let exitStream: AsyncStream<ProcessExit>
@@ -128,13 +131,17 @@ final class ContainerExec: Sendable {
 
     func writeStdin(_ bytes: [UInt8]) {
         guard let stdin = self.stdin else { return }
-        try? stdin.write(contentsOf: bytes)
+        self.stdinQueue.async { try? stdin.write(contentsOf: bytes) }
     }
 
     /// The client closed its stdin (v5's close signal): the command sees the end of its input.
     /// With a terminal, end-of-input is the terminal's EOF character.
     func closeStdin() {
-        if self.terminal != nil { self.writeStdin([4]) } else { try? self.stdin?.close() }
+        if self.terminal != nil {
+            self.writeStdin([4])
+        } else if let stdin = self.stdin {
+            self.stdinQueue.async { try? stdin.close() }
+        }
     }
 
     func resize(width: Int, height: Int) {
