@@ -47,8 +47,9 @@ struct PortForwardServer: Sendable {
 
 /// One port-forward connection: the session behind a lock, its actions carried out in order
 /// by one task (so frames reach the client in the order the session made them), and the
-/// pod connections by request. The queues are not bounded: a client that sends faster than
-/// a pod reads is held only by TCP to the API server (a lab tool's trade-off, in the docs).
+/// pod connections by request. Back-pressure: while more than `limit` bytes wait to be
+/// written to the pods (or to the client), the WebSocket (or the pods) is not read, so TCP
+/// slows the fast side down.
 final class PortForwarder: Sendable {
     let session: Mutex<PortForwardSession?>
     let netnsPath: String
@@ -59,6 +60,10 @@ final class PortForwarder: Sendable {
     let pods = Mutex<[String: PodConnection]>([:])
     /// Set when the client is gone: a pod connection made after that is closed at once.
     let finished = Mutex(false)
+    /// Bytes queued for the pods and for the client, not yet written.
+    let toPods = Atomic<Int>(0)
+    let toClient = Atomic<Int>(0)
+    static let limit = 4 << 20
 
     struct PodConnection: Sendable {
         var channel: any Channel
@@ -77,7 +82,21 @@ final class PortForwarder: Sendable {
     func handle(_ event: PortForwardSession.Event) {
         self.session.withLock { session in
             guard session != nil else { return }
-            for action in session!.handle(event) { self.queue.yield(action) }
+            for action in session!.handle(event) {
+                switch action {
+                case .writeToPod(_, let bytes): self.toPods.add(bytes.readableBytes, ordering: .relaxed)
+                case .sendToClient(let bytes): self.toClient.add(bytes.readableBytes, ordering: .relaxed)
+                default: break
+                }
+                self.queue.yield(action)
+            }
+        }
+    }
+
+    /// Waits while more than `limit` bytes are queued on `counter` (and the connection lives).
+    func drain(_ counter: borrowing Atomic<Int>) async {
+        while counter.load(ordering: .relaxed) > Self.limit, !self.finished.withLock({ $0 }) {
+            try? await Task.sleep(for: .milliseconds(2))
         }
     }
 
@@ -88,6 +107,7 @@ final class PortForwarder: Sendable {
                 for try await message in inbound.messages(maxSize: 1 << 22) {
                     guard case .binary(let bytes) = message else { continue }
                     self.handle(.clientBytes(bytes))
+                    await self.drain(self.toPods)
                 }
             } catch {}
             self.handle(.clientClosed)
@@ -102,10 +122,12 @@ final class PortForwarder: Sendable {
             switch action {
             case .sendToClient(let bytes):
                 try? await self.outbound.write(.binary(bytes))
+                self.toClient.subtract(bytes.readableBytes, ordering: .relaxed)
             case .connectToPod(let requestID, let port):
                 Task { await self.connect(requestID: requestID, port: port) }
             case .writeToPod(let requestID, let bytes):
                 try? await self.pods.withLock { $0[requestID]?.writer }?.write(bytes)
+                self.toPods.subtract(bytes.readableBytes, ordering: .relaxed)
             case .halfClosePod(let requestID):
                 self.pods.withLock { $0[requestID]?.writer }?.finish()
             case .closePod(let requestID):
@@ -142,7 +164,10 @@ final class PortForwarder: Sendable {
                 self.handle(.podConnected(requestID: requestID))
                 var failure: String?
                 do {
-                    for try await bytes in inbound { self.handle(.podData(requestID: requestID, bytes)) }
+                    for try await bytes in inbound {
+                        self.handle(.podData(requestID: requestID, bytes))
+                        await self.drain(self.toClient)
+                    }
                 } catch {
                     failure = "\(error)"
                 }
