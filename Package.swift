@@ -58,6 +58,7 @@ let package = Package(
                 "PorticoStore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
@@ -240,7 +241,9 @@ let package = Package(
         .testTarget(name: "PorticoStoreTests", dependencies: ["PorticoStore", "PorticoAPI"]),
         .testTarget(name: "PorticoServerTests", dependencies: ["PorticoServer", "PorticoStore", "PorticoRegistry", "PorticoAPI",
                                                             "PorticoClient", "PorticoControllers", "PorticoTestSupport",
-                                                            .product(name: "Logging", package: "swift-log")],
+                                                            .product(name: "Logging", package: "swift-log"),
+                                                            .product(name: "NIOCore", package: "swift-nio"),
+                                                            .product(name: "NIOEmbedded", package: "swift-nio")],
                     exclude: ["python"]),
     ]
 )

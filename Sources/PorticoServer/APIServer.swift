@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import HummingbirdWebSocket
 import HTTPTypes
 import HummingbirdTLS
@@ -207,12 +208,16 @@ public final class APIServer: Sendable {
         let responder = HTTPAdapter(handler: self.handler)
         var services: [any ServiceLifecycle.Service] = [ServerControllers(context: self.context)]
         let streams = PodStreams(context: self.context, authenticator: self.handler.authenticator, logger: self.logger)
+        let tlsConfiguration = tls
         for address in self.configuration.bindAddresses {
             services.append(Application(
                 responder: responder,
-                server: try .tls(.http1WebSocketUpgrade(configuration: .init(ws: .init(maxFrameSize: 1 << 20))) { head, _, _ in
-                    await streams.shouldUpgrade(head)
-                }, tlsConfiguration: tls),
+                server: HTTPServerBuilder { responder in
+                    try TLSChannel(UpgradeFilteringChannel(base: HTTP1WebSocketUpgradeChannel(
+                        responder: responder, configuration: .init(ws: .init(maxFrameSize: 1 << 20))) { head, _, _ in
+                            await streams.shouldUpgrade(head)
+                        }), tlsConfiguration: tlsConfiguration)
+                },
                 configuration: ApplicationConfiguration(address: .hostname(address, port: self.configuration.securePort),
                                                         serverName: nil),
                 logger: self.logger))

@@ -16,7 +16,8 @@ import PorticoStore
 /// kubectl 1.30+ speaks `v5.channel.k8s.io` for exec and, from 1.31, SPDY/3.1 tunnelled in
 /// WebSocket messages (`SPDY/3.1+portforward.k8s.io`) for port-forward; the relay needs to
 /// understand neither — the agent does. A client that asks for a SPDY upgrade instead (an
-/// older kubectl, or kubectl's fallback) gets a plain error: Portico serves WebSocket only.
+/// older kubectl, or kubectl's fallback) gets upstream's error for the request if there is
+/// one, else a plain one: Portico serves WebSocket only.
 struct PodStreams: Sendable {
     let context: ServerContext
     let authenticator: TokenAuthenticator?
@@ -32,78 +33,53 @@ struct PodStreams: Sendable {
         var isExec: Bool
     }
 
-    /// Hummingbird's upgrade hook: every HTTP/1 request passes here first; a WebSocket
-    /// request for pods/exec or pods/portforward from a user allowed to make it is upgraded.
-    /// When the pod or container is wrong, upstream answers with an HTTP error that kubectl
-    /// shows after falling back to SPDY; Hummingbird can only answer a refused upgrade with an
-    /// empty 400, so the error travels as the stream's final Status instead (stream 3), which
-    /// kubectl prints the same way.
+    /// Hummingbird's upgrade hook: every HTTP/1 request passes here first. A WebSocket request
+    /// for pods/exec or pods/portforward that passes every check is upgraded and relayed;
+    /// anything else is not upgraded. kubectl then asks again with SPDY on a new connection,
+    /// which `UpgradeHeaderFilter` lets through to the API handler, so the error kubectl
+    /// prints is upstream's (`Error from server (BadRequest): container nope is not valid…`).
     func shouldUpgrade(_ head: HTTPRequest) async -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>> {
         guard let request = self.request(head) else { return .dontUpgrade }
-        let logger = self.logger
-        let target: Result<Target, APIError>
-        if let refusal = request.refusal {
-            target = .failure(refusal)
-        } else {
-            do {
-                let url = request.isExec
-                    ? try await self.context.execURL(namespace: request.namespace, name: request.name, query: request.query)
-                    : try await self.context.portForwardURL(namespace: request.namespace, name: request.name)
-                target = .success(Target(url: url, subprotocol: request.subprotocol, isExec: request.isExec))
-            } catch let error as APIError {
-                target = .failure(error)
-            } catch {
-                target = .failure(.internalError("\(error)"))
-            }
+        let target: Target
+        do {
+            let url = request.isExec
+                ? try await self.context.execURL(namespace: request.namespace, name: request.name, query: request.query)
+                : try await self.context.portForwardURL(namespace: request.namespace, name: request.name)
+            target = Target(url: url, subprotocol: request.subprotocol, isExec: request.isExec)
+        } catch {
+            return .dontUpgrade
         }
-        return .upgrade([.secWebSocketProtocol: request.subprotocol]) { inbound, outbound, _ in
-            switch target {
-            case .success(let target):
-                await Self.relay(target, inbound: inbound, outbound: outbound, logger: logger)
-            case .failure(let error):
-                if request.isExec { try? await Self.sendStatus(outbound, error.status) }
-                try? await outbound.close(.normalClosure, reason: nil)
-            }
+        let logger = self.logger
+        return .upgrade([.secWebSocketProtocol: target.subprotocol]) { inbound, outbound, _ in
+            await Self.relay(target, inbound: inbound, outbound: outbound, logger: logger)
         }
     }
 
     struct StreamRequest: Sendable {
         var namespace: String
         var name: String
-        /// exec and attach speak the channel protocol (stream 3 carries the final Status).
         var isExec: Bool
         var subprotocol: String
         var query: [String: [String]]
-        /// Why it is refused (who asks, or attach), told on stream 3 as upstream tells it.
-        var refusal: APIError?
     }
 
-    /// A WebSocket request for pods/exec, attach or portforward offering a protocol Portico
-    /// speaks; nil for anything else (which the API handler answers).
+    /// A WebSocket request for pods/exec or pods/portforward by a user allowed to make it,
+    /// offering a protocol Portico speaks; nil for anything else.
     func request(_ head: HTTPRequest) -> StreamRequest? {
         let whole = head.path ?? ""
         let path = String(whole.prefix { $0 != "?" })
         let parts = path.split(separator: "/").map(String.init)
         guard parts.count == 7, parts[0] == "api", parts[1] == "v1", parts[2] == "namespaces", parts[4] == "pods",
-              ["exec", "attach", "portforward"].contains(parts[6]) else { return nil }
-        let offered = (head.headerFields[.secWebSocketProtocol] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        let isExec = parts[6] != "portforward"
-        guard let subprotocol = (isExec ? Self.execProtocols : Self.portForwardProtocols).first(where: offered.contains) else { return nil }
-        var request = StreamRequest(namespace: parts[3], name: parts[5], isExec: isExec, subprotocol: subprotocol,
-                                    query: Self.query(whole))
+              ["exec", "portforward"].contains(parts[6]) else { return nil }
         if let authenticator {
             // Both need `create` on the subresource, whatever the HTTP method (upstream since 1.30).
-            let info = RequestInfo(method: "POST", path: path, watchParameter: false)
-            if let user = authenticator.authenticate(head.headerFields[.authorization]) {
-                if !Authorizer.allowed(user, info) { request.refusal = Authorizer.forbidden(user, info) }
-            } else {
-                request.refusal = .unauthorized()
-            }
+            guard let user = authenticator.authenticate(head.headerFields[.authorization]),
+                  Authorizer.allowed(user, RequestInfo(method: "POST", path: path, watchParameter: false)) else { return nil }
         }
-        if request.refusal == nil, parts[6] == "attach" {
-            request.refusal = ServerContext.attachNotBuilt
-        }
-        return request
+        let offered = (head.headerFields[.secWebSocketProtocol] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let isExec = parts[6] == "exec"
+        guard let subprotocol = (isExec ? Self.execProtocols : Self.portForwardProtocols).first(where: offered.contains) else { return nil }
+        return StreamRequest(namespace: parts[3], name: parts[5], isExec: isExec, subprotocol: subprotocol, query: Self.query(whole))
     }
 
     static func sendStatus(_ outbound: WebSocketOutboundWriter, _ status: Status) async throws {

@@ -70,7 +70,7 @@ final class TypedResource<Object: TablePrintable>: ServedResource, @unchecked Se
             // A WebSocket upgrade that passed its checks never gets here (PodStreams relays it).
             return try await self.context.podStreamWithoutUpgrade(sub, namespace: requestInfo.namespace, name: requestInfo.name,
                                                                   query: request.query.mapValues { [$0] },
-                                                                  upgrade: request.header("upgrade"))
+                                                                  upgrade: request.header("upgrade") ?? request.header("x-portico-upgrade"))
         }
         guard self.info.subresources[sub] != nil else {
             throw APIError.notFound(resource: self.info.resource, group: self.info.group, name: requestInfo.name)

@@ -77,7 +77,10 @@ extension LabTests {
         let cat = try lab.kubectl("exec", "-i", "client", "--", "cat", input: "through stdin\n")
         #expect(cat.status == 0 && cat.stdout == "through stdin\n", "\(cat.combined)")
         let badContainer = try lab.kubectl("exec", "client", "-c", "nope", "--", "true")
-        #expect(badContainer.status == 1 && badContainer.stderr.contains("container nope is not valid for pod client"), "\(badContainer.combined)")
+        #expect(badContainer.status == 1 && badContainer.stderr.contains("Error from server (BadRequest): container nope is not valid for pod client"),
+                "\(badContainer.combined)")
+        let attach = try lab.kubectl("attach", "client")
+        #expect(attach.status == 1 && attach.stderr.contains("Error from server (MethodNotAllowed): pods/attach is not built in Portico"), "\(attach.combined)")
 
         // kubectl port-forward: a local port carries a request to the pod's port.
         let web = try #require(try Self.readyPods(lab, "app=web").first)
