@@ -87,18 +87,6 @@ public enum LabPlace: Sendable, Equatable, CustomStringConvertible {
         }
         return pid
     }
-
-    /// The address a request from this place carries (as far as the lab's plan knows it).
-    public func address(plan: LabPlan, client: KubeClient?) async -> String? {
-        switch self {
-        case .host: return plan.config.hostAddress
-        case .internet: return plan.config.internetClient
-        case .lb: return plan.lbAddress
-        case .node(let name): return plan.nodes.first { $0.name == name }?.address
-        case .pod(let namespace, let name):
-            return (try? await client?.get(Pod.self, namespace: namespace, name: name))??.status.podIP
-        }
-    }
 }
 
 extension LabPlan {

@@ -203,7 +203,8 @@ public struct Reach: Sendable {
                 guard let place = row.place else { continue }
                 group.addTask {
                     let prefix = try await place.prefix(plan: self.plan, client: client)
-                    return (index, try await self.probe(prefix: prefix, targets: targets))
+                    return (index, try await PlaceProbe(porticoPath: self.porticoPath, timeout: self.timeout)
+                        .run(prefix: prefix, targets: targets).map(\.outcome))
                 }
             }
             var byRow: [Int: [ConnectProbe.Outcome]] = [:]
@@ -244,26 +245,6 @@ public struct Reach: Sendable {
     public static func serviceName(_ argument: String) -> String {
         for prefix in ["svc/", "service/", "services/"] where argument.hasPrefix(prefix) { return String(argument.dropFirst(prefix.count)) }
         return argument
-    }
-
-    /// `portico probe` in the place: one process per row, all targets at once.
-    func probe(prefix: [String], targets: [ConnectProbe.Target]) async throws -> [ConnectProbe.Outcome] {
-        try await self.probeWithPorts(prefix: prefix, targets: targets).map(\.outcome)
-    }
-
-    /// The outcomes with the local port each request left from.
-    func probeWithPorts(prefix: [String], targets: [ConnectProbe.Target]) async throws -> [(outcome: ConnectProbe.Outcome, localPort: Int)] {
-        guard !targets.isEmpty else { return [] }
-        let words = prefix + [self.porticoPath, "probe", "--timeout", String(self.timeout)] + targets.map(\.description)
-        let run = try await Shell.run(words[0], Array(words.dropFirst()), allowFailure: true)
-        let lines = run.output.split(separator: "\n")
-        guard run.status == 0, lines.count == targets.count else {
-            throw LabError("probing from \(prefix.joined(separator: " ")) failed: \(run.output.trimmingCharacters(in: .whitespacesAndNewlines))")
-        }
-        return lines.map { line in
-            let words = line.split(separator: " ", maxSplits: 2)
-            return (ConnectProbe.Outcome(words.count > 2 ? words[2] : ""), words.count > 1 ? Int(words[1]) ?? 0 : 0)
-        }
     }
 
     /// The pod to send from: the one asked for, else a running pod that is not one of the

@@ -37,10 +37,12 @@ public struct Trace: Sendable {
         let slices = try await client.list(EndpointSlice.self, namespace: namespace, labelSelector: "kubernetes.io/service-name=\(name)").items
         var endpoints: [TraceFacts.EndpointFact] = []
         for slice in slices {
+            // The slice's port for this Service port: the one with its name.
+            let sliceport = slice.ports.first { ($0.name ?? "") == port.name }?.port.map(Int.init)
             for endpoint in slice.endpoints {
                 for address in endpoint.addresses {
                     endpoints.append(.init(address: address, node: endpoint.nodeName ?? "", pod: endpoint.targetRef?.name ?? "",
-                                           ready: endpoint.conditions.ready != false))
+                                           ready: endpoint.conditions.ready != false, port: sliceport))
                 }
             }
         }
@@ -161,21 +163,20 @@ public struct Trace: Sendable {
             }
         }
 
-        // Is the app there? The endpoints' own ports, from their nodes.
-        var endpointPorts: [String: Int] = [:]
-        for slice in slices {
-            let port = slice.ports.first { ($0.name ?? "") == facts.port.name }?.port
-            for endpoint in slice.endpoints { for address in endpoint.addresses { endpointPorts[address] = port.map(Int.init) } }
-        }
-        for endpoint in facts.endpoints where endpoint.ready {
-            guard let port = endpointPorts[endpoint.address], let node = self.plan.nodes.first(where: { $0.name == endpoint.node }) else { continue }
-            let outcome = try await self.probe(prefix: ["ip", "netns", "exec", node.netns],
-                                               target: .init(proto: door.proto, address: endpoint.address, port: port))
-            if outcome == .refused {
-                let declared = facts.selectedPods.first { $0.name == endpoint.pod }?.declaredPorts ?? []
-                problems.append(TraceProblem(at: "pod \(endpoint.pod)", why: "nothing listens at \(endpoint.address):\(port) (refused): targetPort \(facts.port.targetPort) is not a port the app serves\(declared.isEmpty ? "" : "; its containers declare \(declared.joined(separator: ", "))")"))
-            } else if !outcome.reached {
-                problems.append(TraceProblem(at: "pod \(endpoint.pod)", why: "its node gets no answer from \(endpoint.address):\(port) (\(Reach.cell(outcome).dropFirst(2)))"))
+        // Is the app there? The endpoints' own ports, from their nodes: one probe per node.
+        let probe = PlaceProbe(porticoPath: self.porticoPath, timeout: self.timeout)
+        for node in self.plan.nodes {
+            let endpoints = facts.endpoints.filter { $0.ready && $0.node == node.name && $0.port != nil }
+            let outcomes = try await probe.run(prefix: ["ip", "netns", "exec", node.netns],
+                                               targets: endpoints.map { .init(proto: door.proto, address: $0.address, port: $0.port!) })
+            for (endpoint, (outcome, _)) in zip(endpoints, outcomes) {
+                let port = endpoint.port!
+                if outcome == .refused {
+                    let declared = facts.selectedPods.first { $0.name == endpoint.pod }?.declaredPorts ?? []
+                    problems.append(TraceProblem(at: "pod \(endpoint.pod)", why: "nothing listens at \(endpoint.address):\(port) (refused): targetPort \(facts.port.targetPort) is not a port the app serves\(declared.isEmpty ? "" : "; its containers declare \(declared.joined(separator: ", "))")"))
+                } else if !outcome.reached {
+                    problems.append(TraceProblem(at: "pod \(endpoint.pod)", why: "its node gets no answer from \(endpoint.address):\(port) (\(Reach.cell(outcome).dropFirst(2)))"))
+                }
             }
         }
 
@@ -186,7 +187,7 @@ public struct Trace: Sendable {
         let localPort: Int
         do {
             try await Task.sleep(for: .milliseconds(300))
-            (outcome, localPort) = try await self.probeWithPort(prefix: prefix, target: .init(proto: door.proto, address: door.address, port: door.port))
+            (outcome, localPort) = try await probe.run(prefix: prefix, targets: [.init(proto: door.proto, address: door.address, port: door.port)])[0]
             try await Task.sleep(for: .milliseconds(300))
         } catch {
             _ = await self.disarm(armed, sourcePort: 0)
@@ -277,14 +278,6 @@ public struct Trace: Sendable {
         case .pod(let namespace, let name): .pod(namespace: namespace, name: name)
         case .node(let name): .node(name)
         }
-    }
-
-    func probe(prefix: [String], target: ConnectProbe.Target) async throws -> ConnectProbe.Outcome {
-        try await self.probeWithPort(prefix: prefix, target: target).outcome
-    }
-
-    func probeWithPort(prefix: [String], target: ConnectProbe.Target) async throws -> (outcome: ConnectProbe.Outcome, localPort: Int) {
-        try await Reach(plan: self.plan, porticoPath: self.porticoPath, timeout: self.timeout).probeWithPorts(prefix: prefix, targets: [target])[0]
     }
 
     // MARK: the kernel's view

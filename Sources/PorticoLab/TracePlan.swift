@@ -34,11 +34,14 @@ public struct TraceFacts: Sendable {
         public var node: String
         public var pod: String
         public var ready: Bool
-        public init(address: String, node: String, pod: String, ready: Bool) {
+        /// The port the endpoint serves the Service port on (its slice's port of that name).
+        public var port: Int?
+        public init(address: String, node: String, pod: String, ready: Bool, port: Int? = nil) {
             self.address = address
             self.node = node
             self.pod = pod
             self.ready = ready
+            self.port = port
         }
     }
 

@@ -67,14 +67,9 @@ public enum ConnectProbe {
         }
     }
 
-    /// Tries every target at once and returns their outcomes in order.
-    public static func run(_ targets: [Target], timeout: Double) -> [Outcome] {
-        self.runWithPorts(targets, timeout: timeout).map(\.outcome)
-    }
-
-    /// The outcomes, each with the local port the request left from (so `portico trace` can
-    /// find its connection in conntrack).
-    public static func runWithPorts(_ targets: [Target], timeout: Double) -> [(outcome: Outcome, localPort: Int)] {
+    /// Tries every target at once and returns their outcomes in order, each with the local
+    /// port the request left from (so `portico trace` can find its connection in conntrack).
+    public static func run(_ targets: [Target], timeout: Double) -> [(outcome: Outcome, localPort: Int)] {
         var outcomes = [Outcome?](repeating: nil, count: targets.count)
         var ports = [Int](repeating: 0, count: targets.count)
         var sockets = [Int32](repeating: -1, count: targets.count)

@@ -78,7 +78,7 @@ struct Probe: ParsableCommand {
             guard let target = ConnectProbe.Target(text) else { throw ValidationError("\(text): a target is tcp/<ip>:<port> or udp/<ip>:<port>") }
             parsed.append(target)
         }
-        for (target, result) in zip(parsed, ConnectProbe.runWithPorts(parsed, timeout: self.timeout)) {
+        for (target, result) in zip(parsed, ConnectProbe.run(parsed, timeout: self.timeout)) {
             print("\(target) \(result.localPort) \(result.outcome)")
         }
     }
