@@ -29,8 +29,9 @@ public struct Trace: Sendable {
 
     // MARK: facts
 
-    func facts(client: KubeClient, namespace: String, name: String, portName: String?, from: TraceFacts.From,
+    func facts(client: KubeClient, namespace: String, name: String, portName: String?, from: LabPlace,
                entryNode: String?, dnsName: String?) async throws -> (TraceFacts, slices: [EndpointSlice], nodes: [Node]) {
+        if from == .lb { throw LabError("--from lb: " + TracePlan.loadBalancerIsNoClient) }
         let (service, port) = try await Reach.servicePort(client: client, namespace: namespace, name: name, port: portName, tool: "trace")
 
         let nodes = try await client.list(Node.self).items
@@ -73,7 +74,8 @@ public struct Trace: Sendable {
         var clientNode: String?
         switch from {
         case .internet: clientAddress = self.plan.config.internetClient
-        case .lan: clientAddress = self.plan.config.hostAddress
+        case .host: clientAddress = self.plan.config.hostAddress
+        case .lb: clientAddress = self.plan.lbAddress
         case .node(let node):
             guard let found = self.plan.nodes.first(where: { $0.name == node }) else { throw LabError("no node \(node) in the lab") }
             clientAddress = found.address
@@ -95,7 +97,7 @@ public struct Trace: Sendable {
 
     // MARK: running
 
-    public func run(client: KubeClient, namespace: String, name: String, port portName: String?, from: TraceFacts.From,
+    public func run(client: KubeClient, namespace: String, name: String, port portName: String?, from: LabPlace,
                     entryNode: String?, dnsName: String?) async throws -> Report {
         let (facts, slices, nodes) = try await self.facts(client: client, namespace: namespace, name: name, portName: portName,
                                                           from: from, entryNode: entryNode, dnsName: dnsName)
@@ -113,9 +115,7 @@ public struct Trace: Sendable {
         }
 
         // 1. The client and the address it uses.
-        let place = Self.place(from)
-        var prefix: [String] = []
-        if let place { prefix = try await place.prefix(plan: self.plan, client: client) }
+        let prefix = try await from.prefix(plan: self.plan, client: client)
         if let dns = tracePlan.dnsName {
             let lookup = try await Shell.run(prefix.first ?? "getent", Array((prefix + ["getent", "hosts", dns]).dropFirst()), allowFailure: true)
             let resolved = lookup.output.split(separator: " ").first.map(String.init)
@@ -262,21 +262,13 @@ public struct Trace: Sendable {
         return Report(lines: lines, answered: outcome.reached, problems: problems)
     }
 
-    static func describe(_ from: TraceFacts.From, _ address: String) -> String {
+    static func describe(_ from: LabPlace, _ address: String) -> String {
         switch from {
         case .internet: "the internet client \(address)"
-        case .lan: "the host on the LAN \(address)"
+        case .host: "the host on the LAN \(address)"
+        case .lb: "the load balancer \(address)"
         case .pod(let namespace, let name): "pod \(namespace)/\(name) \(address)"
         case .node(let name): "node \(name) \(address)"
-        }
-    }
-
-    static func place(_ from: TraceFacts.From) -> LabPlace? {
-        switch from {
-        case .internet: .internet
-        case .lan: nil
-        case .pod(let namespace, let name): .pod(namespace: namespace, name: name)
-        case .node(let name): .node(name)
         }
     }
 
@@ -293,7 +285,7 @@ public struct Trace: Sendable {
     }
 
     /// Where the request enters: the lb (for its address), then the node(s) it reaches first.
-    func entries(from: TraceFacts.From, door: TracePlan.Door, facts: TraceFacts) -> [Entry] {
+    func entries(from: LabPlace, door: TracePlan.Door, facts: TraceFacts) -> [Entry] {
         var entries: [Entry] = []
         let proto = door.proto
         switch door.kind {

@@ -4,22 +4,6 @@ import PorticoAPI
 /// The facts `portico trace` reads from the API before it sends anything: the Service, its
 /// endpoints, the pods its selector matches, its Events, and where the client stands.
 public struct TraceFacts: Sendable {
-    public enum From: Sendable, Equatable, CustomStringConvertible {
-        case internet
-        case lan
-        case pod(namespace: String, name: String)
-        case node(String)
-
-        public var description: String {
-            switch self {
-            case .internet: "internet"
-            case .lan: "lan"
-            case .pod(let namespace, let name): "pod/\(namespace)/\(name)"
-            case .node(let name): "node/\(name)"
-            }
-        }
-    }
-
     public struct NodeFact: Sendable, Equatable {
         public var name: String
         public var address: String
@@ -67,7 +51,8 @@ public struct TraceFacts: Sendable {
         }
     }
 
-    public var from: From
+    /// Where the client stands (`.lb` is no client: the load balancer only forwards).
+    public var from: LabPlace
     public var clientAddress: String
     /// The node a pod client runs on, or the node client itself.
     public var clientNode: String?
@@ -87,7 +72,7 @@ public struct TraceFacts: Sendable {
     public var name: String?
     public var clusterDomain: String
 
-    public init(from: From, clientAddress: String, clientNode: String?, service: Service, port: ServicePort, nodes: [NodeFact],
+    public init(from: LabPlace, clientAddress: String, clientNode: String?, service: Service, port: ServicePort, nodes: [NodeFact],
                 endpoints: [EndpointFact], selectedPods: [PodFact], namespaceLabels: [String: Int], allocationFailures: [String],
                 entryNode: String?, name: String?, clusterDomain: String) {
         self.from = from
@@ -142,6 +127,8 @@ public struct TracePlan: Sendable {
     public var dnsName: String?
     public var problems: [TraceProblem]
 
+    static let loadBalancerIsNoClient = "the load balancer forwards, it is not a client; trace from internet, lan, a pod or a node"
+
     public static func make(_ facts: TraceFacts) -> TracePlan {
         let service = facts.service
         let meta = service.metadata
@@ -169,7 +156,9 @@ public struct TracePlan: Sendable {
                 door = Door(kind: .clusterIP, address: clusterIP, port: Int(facts.port.port), proto: proto,
                             because: "nodes reach ClusterIPs (the node proxy's rules are in every node)")
             }
-        case .lan:
+        case .lb:
+            problems.append(TraceProblem(at: "client", why: TracePlan.loadBalancerIsNoClient))
+        case .host:
             if type == .nodePort || type == .loadBalancer, facts.port.nodePort != 0 {
                 let node = facts.nodes.first { $0.name == facts.entryNode } ?? facts.nodes.first
                 if let node {

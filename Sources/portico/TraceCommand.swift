@@ -42,14 +42,7 @@ struct Trace: AsyncParsableCommand {
         let plan = try self.lab.load()
         let report: PorticoLab.Trace.Report
         do {
-            let from: TraceFacts.From
-            switch try LabPlace(parsing: self.from, namespace: self.namespace, plan: plan) {
-            case .internet: from = .internet
-            case .host: from = .lan
-            case .node(let name): from = .node(name)
-            case .pod(let namespace, let name): from = .pod(namespace: namespace, name: name)
-            case .lb: throw LabError("--from lb: the load balancer forwards, it is not a client; trace from internet, lan, a pod or a node")
-            }
+            let from = try LabPlace(parsing: self.from, namespace: self.namespace, plan: plan)
             if let node = self.node, !plan.nodes.contains(where: { $0.name == node }) {
                 throw LabError("--node \(node): the lab's nodes are \(plan.nodes.map(\.name).joined(separator: ", "))")
             }

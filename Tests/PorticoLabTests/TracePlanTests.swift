@@ -21,7 +21,7 @@ struct TracePlanTests {
                                              notReadyBecause: nil, declaredPorts: ["8080/TCP"])
     static let endpoint = TraceFacts.EndpointFact(address: "10.244.2.3", node: "node-2", pod: "web-1", ready: true)
 
-    static func plan(_ service: Service, from: TraceFacts.From = .lan, address: String = "10.10.10.254", clientNode: String? = nil,
+    static func plan(_ service: Service, from: LabPlace = .host, address: String = "10.10.10.254", clientNode: String? = nil,
                      endpoints: [TraceFacts.EndpointFact] = [endpoint], pods: [TraceFacts.PodFact] = [readyPod],
                      labels: [String: Int] = ["app=web": 1], failures: [String] = [], entryNode: String? = nil) -> TracePlan {
         TracePlan.make(TraceFacts(from: from, clientAddress: address, clientNode: clientNode, service: service, port: service.spec.ports[0],
