@@ -19,23 +19,17 @@ struct ExecServer: Sendable {
     let manager: PodManager
     let logger: Logger
 
-    static let protocols = ["v5.channel.k8s.io", "v4.channel.k8s.io"]
-
-    /// The first protocol of ours the client offers, as the kubelet picks.
-    static func choose(_ offered: String?) -> String? {
-        let list = (offered ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        return self.protocols.first { list.contains($0) }
-    }
-
     func register(on router: Router<BasicWebSocketRequestContext>) {
         router.ws("/exec/:namespace/:pod/:container", shouldUpgrade: { request, _ in
-            guard let chosen = Self.choose(request.headers[.secWebSocketProtocol]) else { return .dontUpgrade }
+            guard let chosen = PodStreamProtocol.choose(request.headers[.secWebSocketProtocol], from: PodStreamProtocol.exec) else {
+                return .dontUpgrade
+            }
             return .upgrade([.secWebSocketProtocol: chosen])
         }, onUpgrade: { inbound, outbound, context in
             let parameters = context.requestContext.parameters
             var query: [String: [String]] = [:]
             for (key, value) in context.request.uri.queryParameters { query[String(key), default: []].append(String(value)) }
-            let v5 = Self.choose(context.request.headers[.secWebSocketProtocol]) == "v5.channel.k8s.io"
+            let v5 = PodStreamProtocol.choose(context.request.headers[.secWebSocketProtocol], from: PodStreamProtocol.exec) == PodStreamProtocol.exec[0]
             await self.run(namespace: parameters.get("namespace") ?? "", pod: parameters.get("pod") ?? "",
                            container: parameters.get("container") ?? "", query: query, v5: v5,
                            inbound: inbound, outbound: outbound)

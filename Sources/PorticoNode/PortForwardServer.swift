@@ -21,9 +21,10 @@ struct PortForwardServer: Sendable {
 
     func register(on router: Router<BasicWebSocketRequestContext>) {
         router.ws("/portforward/:namespace/:pod", shouldUpgrade: { request, _ in
-            let offered = (request.headers[.secWebSocketProtocol] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-            guard offered.contains(PortForwardHeaders.webSocketProtocolName) else { return .dontUpgrade }
-            return .upgrade([.secWebSocketProtocol: PortForwardHeaders.webSocketProtocolName])
+            guard let chosen = PodStreamProtocol.choose(request.headers[.secWebSocketProtocol], from: PodStreamProtocol.portForward) else {
+                return .dontUpgrade
+            }
+            return .upgrade([.secWebSocketProtocol: chosen])
         }, onUpgrade: { inbound, outbound, context in
             let namespace = context.requestContext.parameters.get("namespace") ?? ""
             let pod = context.requestContext.parameters.get("pod") ?? ""

@@ -23,8 +23,6 @@ struct PodStreams: Sendable {
     let authenticator: TokenAuthenticator?
     let logger: Logger
 
-    static let execProtocols = ["v5.channel.k8s.io", "v4.channel.k8s.io"]
-    static let portForwardProtocols = ["SPDY/3.1+portforward.k8s.io"]
 
     /// Where a checked request is relayed to.
     struct Target: Sendable {
@@ -76,9 +74,9 @@ struct PodStreams: Sendable {
             guard let user = authenticator.authenticate(head.headerFields[.authorization]),
                   Authorizer.allowed(user, RequestInfo(method: "POST", path: path, watchParameter: false)) else { return nil }
         }
-        let offered = (head.headerFields[.secWebSocketProtocol] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         let isExec = parts[6] == "exec"
-        guard let subprotocol = (isExec ? Self.execProtocols : Self.portForwardProtocols).first(where: offered.contains) else { return nil }
+        guard let subprotocol = PodStreamProtocol.choose(head.headerFields[.secWebSocketProtocol],
+                                                         from: isExec ? PodStreamProtocol.exec : PodStreamProtocol.portForward) else { return nil }
         return StreamRequest(namespace: parts[3], name: parts[5], isExec: isExec, subprotocol: subprotocol, query: Self.query(whole))
     }
 

@@ -401,7 +401,4 @@ public enum PortForwardHeaders {
     public static let requestID = "requestid"
     public static let streamTypeError = "error"
     public static let streamTypeData = "data"
-    /// The SPDY subprotocol; over WebSocket it is offered as `SPDY/3.1+portforward.k8s.io`.
-    public static let protocolName = "portforward.k8s.io"
-    public static let webSocketProtocolName = "SPDY/3.1+portforward.k8s.io"
 }
