@@ -68,15 +68,22 @@ public enum LabPlace: Sendable, Equatable, CustomStringConvertible {
             return ["ip", "netns", "exec", node.netns]
         case .pod(let namespace, let name):
             guard let client else { throw LabError("the API server of lab \"\(plan.config.name)\" is not reachable") }
-            guard let pod = try await client.get(Pod.self, namespace: namespace, name: name) else {
-                throw LabError("pods \"\(name)\" not found in namespace \"\(namespace)\"")
-            }
-            guard pod.status.phase == .running, !pod.status.podIP.isEmpty else {
-                throw LabError("pod \(namespace)/\(name) is \(pod.status.phase.rawValue.isEmpty ? "not scheduled" : pod.status.phase.rawValue), not Running: there is nothing to enter")
-            }
+            let pod = try await Self.runningPod(client: client, namespace: namespace, name: name)
             let pid = try await Self.podProcess(netns: PodSandbox.netnsName(prefix: plan.netnsPrefix, uid: pod.metadata.uid))
             return ["nsenter", "-t", String(pid), "-n", "-m", "-u", "--"]
         }
+    }
+
+    /// A pod someone can stand in: it exists and runs with an address (exec, reach and trace
+    /// all need one).
+    static func runningPod(client: KubeClient, namespace: String, name: String) async throws -> Pod {
+        guard let pod = try await client.get(Pod.self, namespace: namespace, name: name) else {
+            throw LabError("pods \"\(name)\" not found in namespace \"\(namespace)\"")
+        }
+        guard pod.status.phase == .running, !pod.status.podIP.isEmpty else {
+            throw LabError("pod \(namespace)/\(name) is \(pod.status.phase.rawValue.isEmpty ? "not scheduled" : pod.status.phase.rawValue), not Running: there is nothing to send from or enter")
+        }
+        return pod
     }
 
     /// A process in the pod's network namespace (any of its containers: they share it).

@@ -174,7 +174,7 @@ public struct Reach: Sendable {
 
     /// Looks the Service up, picks a pod to send from, and sends every request.
     public func run(client: KubeClient, namespace: String, name: String, port portName: String?, fromPod: String?) async throws -> Result {
-        let (service, port) = try await Self.servicePort(client: client, namespace: namespace, name: name, port: portName, tool: "reach")
+        let (service, port) = try await LabLookup.servicePort(client: client, namespace: namespace, name: name, port: portName, tool: "reach")
 
         let slices = try await client.list(EndpointSlice.self, namespace: namespace,
                                            labelSelector: "kubernetes.io/service-name=\(name)").items
@@ -217,36 +217,6 @@ public struct Reach: Sendable {
         return Result(matrix: matrix, outcomes: outcomes)
     }
 
-    /// The Service and the port to send to (by name or number; default its first), or why
-    /// there is nothing to send to: shared by reach and trace.
-    static func servicePort(client: KubeClient, namespace: String, name: String, port portName: String?,
-                            tool: String) async throws -> (Service, ServicePort) {
-        guard let service = try await client.get(Service.self, namespace: namespace, name: name) else {
-            throw LabError("services \"\(name)\" not found in namespace \"\(namespace)\"")
-        }
-        if service.spec.type == .externalName {
-            throw LabError("service \(namespace)/\(name) is an ExternalName Service (a DNS alias for \(service.spec.externalName)): it has no address to send to")
-        }
-        guard !service.spec.ports.isEmpty else { throw LabError("service \(namespace)/\(name) has no ports") }
-        guard let portName else { return try self.checked(service, service.spec.ports[0], tool: tool) }
-        guard let found = service.spec.ports.first(where: { $0.name == portName || String($0.port) == portName }) else {
-            let known = service.spec.ports.map { $0.name.isEmpty ? String($0.port) : "\($0.name) (\($0.port))" }.joined(separator: ", ")
-            throw LabError("service \(namespace)/\(name) has no port \(GoQuote.quote(portName)): it has \(known)")
-        }
-        return try self.checked(service, found, tool: tool)
-    }
-
-    static func checked(_ service: Service, _ port: ServicePort, tool: String) throws -> (Service, ServicePort) {
-        if port.protocol == .sctp { throw LabError("port \(port.port)/SCTP: portico \(tool) sends TCP and UDP requests only") }
-        return (service, port)
-    }
-
-    /// `web`, `svc/web` and `service/web` all name the Service web.
-    public static func serviceName(_ argument: String) -> String {
-        for prefix in ["svc/", "service/", "services/"] where argument.hasPrefix(prefix) { return String(argument.dropFirst(prefix.count)) }
-        return argument
-    }
-
     /// The pod to send from: the one asked for, else a running pod that is not one of the
     /// Service's endpoints (its namespace first), else one of them.
     func clientPod(client: KubeClient, namespace: String, named: String?,
@@ -254,10 +224,7 @@ public struct Reach: Sendable {
         if let named {
             let parts = named.split(separator: "/").map(String.init)
             let (podNamespace, podName) = parts.count == 2 ? (parts[0], parts[1]) : (namespace, named)
-            guard let pod = try await client.get(Pod.self, namespace: podNamespace, name: podName) else {
-                throw LabError("pods \"\(podName)\" not found in namespace \"\(podNamespace)\"")
-            }
-            guard pod.status.phase == .running, !pod.status.podIP.isEmpty else { throw LabError("pod \(podNamespace)/\(podName) is not Running") }
+            let pod = try await LabPlace.runningPod(client: client, namespace: podNamespace, name: podName)
             return (podNamespace, podName, pod.spec.nodeName, pod.status.podIP)
         }
         let running = try await client.list(Pod.self).items.filter {

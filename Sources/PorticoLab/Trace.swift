@@ -32,7 +32,7 @@ public struct Trace: Sendable {
     func facts(client: KubeClient, namespace: String, name: String, portName: String?, from: LabPlace,
                entryNode: String?, dnsName: String?) async throws -> (TraceFacts, slices: [EndpointSlice], nodes: [Node]) {
         if from == .lb { throw LabError("--from lb: " + TracePlan.loadBalancerIsNoClient) }
-        let (service, port) = try await Reach.servicePort(client: client, namespace: namespace, name: name, port: portName, tool: "trace")
+        let (service, port) = try await LabLookup.servicePort(client: client, namespace: namespace, name: name, port: portName, tool: "trace")
 
         let nodes = try await client.list(Node.self).items
         let slices = try await client.list(EndpointSlice.self, namespace: namespace, labelSelector: "kubernetes.io/service-name=\(name)").items
@@ -81,10 +81,7 @@ public struct Trace: Sendable {
             clientAddress = found.address
             clientNode = node
         case .pod(let podNamespace, let podName):
-            guard let pod = try await client.get(Pod.self, namespace: podNamespace, name: podName) else {
-                throw LabError("pods \"\(podName)\" not found in namespace \"\(podNamespace)\"")
-            }
-            guard pod.status.phase == .running, !pod.status.podIP.isEmpty else { throw LabError("pod \(podNamespace)/\(podName) is not Running: it cannot send") }
+            let pod = try await LabPlace.runningPod(client: client, namespace: podNamespace, name: podName)
             clientAddress = pod.status.podIP
             clientNode = pod.spec.nodeName
         }

@@ -38,7 +38,7 @@ struct Reach: AsyncParsableCommand {
             FileHandle.standardError.write(Data("portico reach needs root: it sends from the lab's network namespaces.\n".utf8))
             throw ExitCode(1)
         }
-        let name = PorticoLab.Reach.serviceName(self.service)
+        let name = LabLookup.serviceName(self.service)
         let plan = try self.lab.load()
         let result: PorticoLab.Reach.Result
         do {

@@ -38,7 +38,7 @@ struct Trace: AsyncParsableCommand {
             FileHandle.standardError.write(Data("portico trace needs root: it sends from and watches the lab's network namespaces.\n".utf8))
             throw ExitCode(1)
         }
-        let serviceName = PorticoLab.Reach.serviceName(self.service)
+        let serviceName = LabLookup.serviceName(self.service)
         let plan = try self.lab.load()
         let report: PorticoLab.Trace.Report
         do {
