@@ -100,7 +100,13 @@ struct LabTests {
         try LabHarness.eventually("the unready pod is a not-ready endpoint") {
             try endpoints().count == 2 && readyIPs().count == 1
         }
-        let events = try lab.kubectl("get", "events", "--field-selector", "involvedObject.name=unready")
+        // A new pod is not ready until its probe passes, so the slice can show it before the
+        // first failing probe has been reported: wait for the Event.
+        var events = try lab.kubectl("get", "events", "--field-selector", "involvedObject.name=unready")
+        try? LabHarness.eventually("the failing probe's Event", seconds: 10) {
+            events = try lab.kubectl("get", "events", "--field-selector", "involvedObject.name=unready")
+            return events.stdout.contains("Readiness probe failed: HTTP probe failed with statuscode: 412")
+        }
         #expect(events.stdout.contains("Readiness probe failed: HTTP probe failed with statuscode: 412"))
 
         // A deleted pod leaves the slice.
