@@ -238,7 +238,7 @@ let package = Package(
         .testTarget(name: "PorticoNodeTests", dependencies: ["PorticoNode", "PorticoImages", "PorticoSystem", "PorticoAPI", "PorticoTestSupport"]),
         .testTarget(name: "PorticoAPITests", dependencies: ["PorticoAPI"]),
         .testTarget(name: "PorticoRegistryTests", dependencies: ["PorticoRegistry", "PorticoAPI"]),
-        .testTarget(name: "PorticoStoreTests", dependencies: ["PorticoStore", "PorticoAPI"]),
+        .testTarget(name: "PorticoStoreTests", dependencies: ["PorticoStore", "PorticoAPI", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "PorticoServerTests", dependencies: ["PorticoServer", "PorticoStore", "PorticoRegistry", "PorticoAPI",
                                                             "PorticoClient", "PorticoControllers", "PorticoTestSupport",
                                                             .product(name: "Logging", package: "swift-log"),

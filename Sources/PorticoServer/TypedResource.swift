@@ -6,12 +6,14 @@ import PorticoStore
 protocol ServedResource: Sendable {
     var info: ResourceInfo { get }
     func handle(_ request: APIRequest, _ requestInfo: RequestInfo) async -> APIResponse
-    /// Deletes every object in `namespace` (namespace deletion).
-    func deleteAll(inNamespace namespace: String) async throws -> Int
-    /// Deletes objects owned by `uid` (garbage collection), or orphans them.
-    func collectDependents(ofUID uid: String, orphan: Bool) async throws -> Int
-    /// Objects still held by a `blockOwnerDeletion` reference to `uid`.
-    func countBlockingDependents(ofUID uid: String) async throws -> Int
+    /// Namespace deletion: deletes the object at once; returns whether it is still there
+    /// (finalizers hold it).
+    func deleteForNamespace(namespace: String, name: String) async throws -> Bool
+    /// Garbage collection of an object that names `ownerUID` as an owner: drops that
+    /// reference (orphaning, or when another owner still exists), else deletes the object.
+    func collectDependent(namespace: String, name: String, ownerUID: String, orphan: Bool) async throws
+    /// Takes a finalizer off; an object marked for deletion goes when none are left.
+    func removeFinalizer(namespace: String, name: String, finalizer: String) async throws
 }
 
 /// The REST verbs for one kind, written once for every kind: decode and check the body,
@@ -693,54 +695,5 @@ final class TypedResource<Object: TablePrintable>: ServedResource, @unchecked Se
             "metadata": ["resourceVersion": .string(String(self.store.currentResourceVersion))], "items": .array(deleted),
         ]
         return .json(200, list)
-    }
-
-    // MARK: namespace deletion and garbage collection
-
-    func deleteAll(inNamespace namespace: String) async throws -> Int {
-        guard self.info.namespaced else { return 0 }
-        let (items, _) = try await self.store.list(resource: self.info.storageResource, namespace: namespace)
-        var count = 0
-        for item in items {
-            let object = try self.decodeStored(item.object)
-            if object.metadata.deletionTimestamp != nil && !object.metadata.finalizers.isEmpty { count += 1; continue }
-            _ = try? await self.deleteObject(namespace: namespace, name: object.metadata.name,
-                                             options: DeleteOptions(gracePeriodSeconds: 0, propagationPolicy: .background))
-            count += 1
-        }
-        return count
-    }
-
-    func collectDependents(ofUID uid: String, orphan: Bool) async throws -> Int {
-        let (items, _) = try await self.store.list(resource: self.info.storageResource)
-        var count = 0
-        for item in items {
-            let object = try self.decodeStored(item.object)
-            guard object.metadata.ownerReferences.contains(where: { $0.uid == uid }) else { continue }
-            count += 1
-            if orphan {
-                _ = try? await self.updateObject(name: object.metadata.name, namespace: object.metadata.namespace,
-                                                 subresource: nil, request: APIRequest(method: "PATCH", path: "")) { current in
-                    var copy = current!
-                    copy.metadata.ownerReferences.removeAll { $0.uid == uid }
-                    copy.metadata.resourceVersion = ""
-                    return copy
-                }
-            } else if object.metadata.deletionTimestamp == nil {
-                _ = try? await self.deleteObject(namespace: object.metadata.namespace, name: object.metadata.name,
-                                                 options: DeleteOptions(propagationPolicy: .background))
-            }
-        }
-        return count
-    }
-
-    func countBlockingDependents(ofUID uid: String) async throws -> Int {
-        let (items, _) = try await self.store.list(resource: self.info.storageResource)
-        var count = 0
-        for item in items {
-            let object = try self.decodeStored(item.object)
-            if object.metadata.ownerReferences.contains(where: { $0.uid == uid && $0.blockOwnerDeletion == true }) { count += 1 }
-        }
-        return count
     }
 }

@@ -1,6 +1,10 @@
 import GRDB
 import PorticoAPI
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Portico's object store: SQLite in WAL mode (through GRDB), one revision counter shared by
 /// every object (Kubernetes' resourceVersion), and an event log that feeds watches and
 /// survives restarts. Every write commits with `synchronous=FULL` before it is acknowledged,
@@ -12,8 +16,11 @@ public final class Store: Sendable {
     public let historyLimit: Int
     public let path: String
 
-    /// Opens (or creates) the store at `path`, a SQLite file.
+    /// Opens (or creates) the store at `path`, a SQLite file. The file and its journal are
+    /// readable by the owner only (0600), whatever the directory's mode: they hold every
+    /// Secret and token of the cluster.
     public init(path: String, historyLimit: Int = 10_000) throws {
+        try Self.restrictFileModes(path)
         var configuration = Configuration()
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
@@ -25,6 +32,17 @@ public final class Store: Sendable {
         self.hub = WatchHub(capacity: historyLimit)
         try Self.migrate(self.pool)
         try self.loadHistory()
+    }
+
+    /// Creates the database file 0600 before SQLite does (SQLite gives its WAL and shared-memory
+    /// files the database's mode), and takes group and other access from files made before.
+    static func restrictFileModes(_ path: String) throws {
+        let fd = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw StoreError.unusable(path: path, reason: String(cString: strerror(errno))) }
+        close(fd)
+        for file in [path, path + "-wal", path + "-shm"] where access(file, F_OK) == 0 {
+            guard chmod(file, 0o600) == 0 else { throw StoreError.unusable(path: file, reason: String(cString: strerror(errno))) }
+        }
     }
 
     static func migrate(_ pool: DatabasePool) throws {
@@ -55,28 +73,49 @@ public final class Store: Sendable {
                 INSERT INTO counters (name, value) VALUES ('rv', 0), ('compacted', 0);
                 """)
         }
+        // Indexes for garbage collection and namespace deletion: who owns what, by the
+        // owner's uid; objects by uid and by namespace; objects marked for deletion.
+        migrator.registerMigration("v2-indexes") { db in
+            try db.execute(sql: """
+                ALTER TABLE objects ADD COLUMN uid TEXT NOT NULL DEFAULT '';
+                ALTER TABLE objects ADD COLUMN terminating INTEGER NOT NULL DEFAULT 0;
+                CREATE INDEX objects_by_uid ON objects (uid);
+                CREATE INDEX objects_by_namespace ON objects (namespace, resource, name);
+                CREATE INDEX objects_terminating ON objects (terminating) WHERE terminating = 1;
+                CREATE TABLE owner_references (
+                    owner_uid TEXT NOT NULL,
+                    resource TEXT NOT NULL,
+                    namespace TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    block_owner_deletion INTEGER NOT NULL,
+                    PRIMARY KEY (owner_uid, resource, namespace, name)
+                ) WITHOUT ROWID;
+                CREATE INDEX owner_references_by_dependent ON owner_references (resource, namespace, name);
+                """)
+            for row in try Row.fetchAll(db, sql: "SELECT * FROM objects") {
+                let stored = try Self.stored(from: row)
+                try ObjectIndex(stored.object).write(stored.key, db)
+            }
+        }
         try migrator.migrate(pool)
     }
 
     func loadHistory() throws {
-        let (events, rv, compacted) = try self.pool.read { db -> ([StoreEvent], Int64, Int64) in
+        let (events, rv, compacted) = try self.pool.read { db -> ([KeptEvent], Int64, Int64) in
             let rv = try Int64.fetchOne(db, sql: "SELECT value FROM counters WHERE name = 'rv'") ?? 0
             let compacted = try Int64.fetchOne(db, sql: "SELECT value FROM counters WHERE name = 'compacted'") ?? 0
             let rows = try Row.fetchAll(
                 db, sql: "SELECT * FROM (SELECT * FROM events ORDER BY rv DESC LIMIT ?) ORDER BY rv", arguments: [self.historyLimit])
-            return (try rows.map(Self.event(from:)), rv, compacted)
+            return (rows.map(Self.keptEvent(from:)), rv, compacted)
         }
         self.hub.load(events, currentRV: rv, compactedThrough: max(compacted, (events.first?.resourceVersion ?? rv + 1) - 1))
     }
 
-    static func event(from row: Row) throws -> StoreEvent {
-        let previous: String? = row["previous"]
-        return StoreEvent(
+    static func keptEvent(from row: Row) -> KeptEvent {
+        KeptEvent(
             kind: StoreEvent.Kind(rawValue: row["kind"]) ?? .modified,
             key: ObjectKey(resource: row["resource"], namespace: row["namespace"], name: row["name"]),
-            resourceVersion: row["rv"],
-            object: try JSON.parse(row["data"] as String),
-            previous: try previous.map { try JSON.parse($0) })
+            resourceVersion: row["rv"], object: row["data"], previous: row["previous"])
     }
 
     static func stored(from row: Row) throws -> StoredObject {
@@ -152,7 +191,7 @@ public final class Store: Sendable {
                 return .commit
             }
             // Published while this writer still holds the database, so events leave in revision order.
-            self.hub.publish(transaction?.events ?? [])
+            if let transaction { self.hub.publish(Array(zip(transaction.events, transaction.kept))) }
             return result!
         }
     }
@@ -185,6 +224,11 @@ public final class Store: Sendable {
         try self.hub.events(after: after)
     }
 
+    /// The kept changes after `after` to `resource` (in `namespace`, or all when nil).
+    public func events(after: Int64, resource: String, namespace: String? = nil) throws(StoreError) -> [StoreEvent] {
+        try self.hub.events(after: after, matching: WatchHub.Filter(resource: resource, namespace: namespace))
+    }
+
     public var watcherCount: Int { self.hub.watcherCount }
 
     /// Ends all watches (at shutdown).
@@ -196,6 +240,8 @@ public final class StoreTransaction: @unchecked Sendable {
     // Used only on the writer's thread, inside the transaction closure.
     let db: Database
     var events: [StoreEvent] = []
+    /// The same events as the history keeps them (text).
+    var kept: [KeptEvent] = []
     var nextRV: Int64
 
     init(db: Database) throws {
@@ -230,18 +276,23 @@ public final class StoreTransaction: @unchecked Sendable {
         let rv = self.nextRV
         let stored = object.withResourceVersion(rv)
         let text = stored.serialized()
+        let previousText = previous?.serialized()
         if kind == .deleted {
             try self.db.execute(sql: "DELETE FROM objects WHERE resource = ? AND namespace = ? AND name = ?",
                                 arguments: [key.resource, key.namespace, key.name])
+            try ObjectIndex.remove(key, self.db)
         } else {
+            let index = ObjectIndex(stored)
             try self.db.execute(
-                sql: "INSERT OR REPLACE INTO objects (resource, namespace, name, rv, data) VALUES (?, ?, ?, ?, ?)",
-                arguments: [key.resource, key.namespace, key.name, rv, text])
+                sql: "INSERT OR REPLACE INTO objects (resource, namespace, name, rv, data, uid, terminating) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                arguments: [key.resource, key.namespace, key.name, rv, text, index.uid, index.terminating])
+            try index.writeOwners(key, self.db)
         }
         try self.db.execute(
             sql: "INSERT INTO events (rv, kind, resource, namespace, name, data, previous) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            arguments: [rv, kind.rawValue, key.resource, key.namespace, key.name, text, previous?.serialized()])
+            arguments: [rv, kind.rawValue, key.resource, key.namespace, key.name, text, previousText])
         self.events.append(StoreEvent(kind: kind, key: key, resourceVersion: rv, object: stored, previous: previous))
+        self.kept.append(KeptEvent(kind: kind, key: key, resourceVersion: rv, object: text, previous: previousText))
         return StoredObject(key: key, resourceVersion: rv, object: stored)
     }
 

@@ -52,6 +52,40 @@ public struct StoreEvent: Sendable, Hashable {
     public var previous: JSON?
 }
 
+/// A change as the history keeps it: the objects as JSON text, parsed again only when a
+/// watch starts in the past or a list is served as of an older revision.
+struct KeptEvent: Sendable {
+    var kind: StoreEvent.Kind
+    var key: ObjectKey
+    var resourceVersion: Int64
+    var object: String
+    var previous: String?
+
+    init(kind: StoreEvent.Kind, key: ObjectKey, resourceVersion: Int64, object: String, previous: String?) {
+        self.kind = kind
+        self.key = key
+        self.resourceVersion = resourceVersion
+        self.object = object
+        self.previous = previous
+    }
+
+    init(_ event: StoreEvent) {
+        self.init(kind: event.kind, key: event.key, resourceVersion: event.resourceVersion, object: event.object.serialized(),
+                  previous: event.previous?.serialized())
+    }
+
+    /// The event with its objects parsed; nil if the text is not JSON (it always is, as the store wrote it).
+    func parsed() -> StoreEvent? {
+        guard let object = try? JSON.parse(self.object) else { return nil }
+        var previous: JSON? = nil
+        if let text = self.previous {
+            guard let parsed = try? JSON.parse(text) else { return nil }
+            previous = parsed
+        }
+        return StoreEvent(kind: self.kind, key: self.key, resourceVersion: self.resourceVersion, object: object, previous: previous)
+    }
+}
+
 public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     case notFound(ObjectKey)
     case alreadyExists(ObjectKey)
@@ -61,6 +95,10 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     case expired(requested: Int64, oldest: Int64)
     /// A watcher fell too far behind and was dropped; it must list again.
     case watcherTooSlow
+    /// A stored text that is not JSON: the database was changed behind the store's back.
+    case corrupt(ObjectKey, revision: Int64)
+    /// The database file cannot be made or restricted.
+    case unusable(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -70,6 +108,8 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
             return "\(key): the object has been modified (expected revision \(expected), found \(actual))"
         case .expired(let requested, let oldest): return "too old resource version: \(requested) (\(oldest))"
         case .watcherTooSlow: return "the watcher fell too far behind"
+        case .corrupt(let key, let revision): return "the stored data of \(key) at revision \(revision) is not JSON"
+        case .unusable(let path, let reason): return "cannot use the store file \(path): \(reason)"
         }
     }
 }

@@ -5,6 +5,11 @@ import Synchronization
 /// kube-apiserver's watch cache does. A watcher starting at revision N gets the kept events
 /// after N and then every new one, with no gap and no repeat, because registration and
 /// publication happen under one lock.
+///
+/// The history keeps each change as JSON text (`KeptEvent`), not as a parsed tree: a tree
+/// takes some twenty times the memory of its text, and only a watch that starts in the past
+/// or a list served as of an older revision reads the history. Live watchers get the tree
+/// the writer already has.
 final class WatchHub: Sendable {
     struct Filter: Sendable {
         var resource: String?
@@ -28,7 +33,7 @@ final class WatchHub: Sendable {
     }
 
     struct State {
-        var ring: [StoreEvent?]
+        var ring: [KeptEvent?]
         var start = 0
         var count = 0
         /// The revision of the newest write (0 before the first).
@@ -38,7 +43,7 @@ final class WatchHub: Sendable {
         var watchers: [Int: Watcher] = [:]
         var nextID = 0
 
-        mutating func append(_ event: StoreEvent) {
+        mutating func append(_ event: KeptEvent) {
             let capacity = self.ring.count
             if self.count == capacity {
                 self.compactedThrough = self.ring[self.start]!.resourceVersion
@@ -51,11 +56,19 @@ final class WatchHub: Sendable {
             self.currentRV = max(self.currentRV, event.resourceVersion)
         }
 
-        func events(after rv: Int64) -> [StoreEvent] {
-            var result: [StoreEvent] = []
-            for i in 0..<self.count {
+        /// The kept events after `rv` that match `filter`, oldest first. The ring is in
+        /// revision order, so the search for the first one is a binary search.
+        func events(after rv: Int64, matching filter: Filter) -> [KeptEvent] {
+            var low = 0
+            var high = self.count
+            while low < high {
+                let mid = (low + high) / 2
+                if self.ring[(self.start + mid) % self.ring.count]!.resourceVersion > rv { high = mid } else { low = mid + 1 }
+            }
+            var result: [KeptEvent] = []
+            for i in low..<self.count {
                 let event = self.ring[(self.start + i) % self.ring.count]!
-                if event.resourceVersion > rv { result.append(event) }
+                if filter.matches(event.key) { result.append(event) }
             }
             return result
         }
@@ -71,7 +84,7 @@ final class WatchHub: Sendable {
     }
 
     /// Fills the history from storage at start.
-    func load(_ events: [StoreEvent], currentRV: Int64, compactedThrough: Int64) {
+    func load(_ events: [KeptEvent], currentRV: Int64, compactedThrough: Int64) {
         self.state.withLock { state in
             for event in events { state.append(event) }
             state.currentRV = max(state.currentRV, currentRV)
@@ -84,11 +97,16 @@ final class WatchHub: Sendable {
 
     /// Called by the single writer after each commit, in revision order.
     func publish(_ events: [StoreEvent]) {
+        self.publish(events.map { ($0, KeptEvent($0)) })
+    }
+
+    /// Publishes events whose kept (text) form the writer already has.
+    func publish(_ events: [(event: StoreEvent, kept: KeptEvent)]) {
         // A stream's termination handler takes the lock, so streams are finished after it is released.
         let tooSlow: [Watcher] = self.state.withLock { state in
             var dropped: [Watcher] = []
-            for event in events {
-                state.append(event)
+            for (event, kept) in events {
+                state.append(kept)
                 for watcher in state.watchers.values where watcher.filter.matches(event.key) {
                     if case .dropped = watcher.continuation.yield(event) {
                         dropped.append(watcher)
@@ -102,7 +120,7 @@ final class WatchHub: Sendable {
     }
 
     /// A stream of the changes after `rv` that match the filter; throws `expired` when they
-    /// are no longer all kept.
+    /// are no longer all kept, and when the kept text of one no longer parses.
     func watch(_ filter: Filter, after rv: Int64) throws(StoreError) -> AsyncThrowingStream<StoreEvent, any Error> {
         let (stream, continuation) = AsyncThrowingStream<StoreEvent, any Error>.makeStream(
             bufferingPolicy: .bufferingOldest(self.watcherBuffer))
@@ -110,7 +128,8 @@ final class WatchHub: Sendable {
             if rv < state.compactedThrough {
                 return .failure(StoreError.expired(requested: rv, oldest: state.compactedThrough + 1))
             }
-            for event in state.events(after: rv) where filter.matches(event.key) {
+            for kept in state.events(after: rv, matching: filter) {
+                guard let event = kept.parsed() else { return .failure(.corrupt(kept.key, revision: kept.resourceVersion)) }
                 continuation.yield(event)
             }
             let id = state.nextID
@@ -125,15 +144,21 @@ final class WatchHub: Sendable {
         return stream
     }
 
-    /// The kept events after `rv` (for serving a list as of an older revision).
-    func events(after rv: Int64) throws(StoreError) -> [StoreEvent] {
-        let result: Result<[StoreEvent], StoreError> = self.state.withLock { state in
+    /// The kept events after `rv` that match `filter` (for serving a list as of an older
+    /// revision), parsed outside the lock.
+    func events(after rv: Int64, matching filter: Filter = Filter()) throws(StoreError) -> [StoreEvent] {
+        let result: Result<[KeptEvent], StoreError> = self.state.withLock { state in
             if rv < state.compactedThrough {
                 return .failure(StoreError.expired(requested: rv, oldest: state.compactedThrough + 1))
             }
-            return .success(state.events(after: rv))
+            return .success(state.events(after: rv, matching: filter))
         }
-        return try result.get()
+        var events: [StoreEvent] = []
+        for kept in try result.get() {
+            guard let event = kept.parsed() else { throw .corrupt(kept.key, revision: kept.resourceVersion) }
+            events.append(event)
+        }
+        return events
     }
 
     var watcherCount: Int { self.state.withLock { $0.watchers.count } }

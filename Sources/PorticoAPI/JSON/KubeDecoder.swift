@@ -32,11 +32,14 @@ public struct KubeJSONDecoder: Sendable {
 
     /// Go's zero value of a type: the type decoded from `null`.
     public static func zeroValue<T: Decodable>(of type: T.Type) throws -> T {
-        try KubeDecoderImpl(node: .null, parent: nil, key: nil, state: KubeDecodingState()).decodeValue(T.self)
+        let state = KubeDecodingState()
+        defer { state.release() }
+        return try KubeDecoderImpl(node: .null, parent: nil, key: nil, state: state).decodeValue(T.self)
     }
 
     public func decode<T: Decodable & Sendable>(_ type: T.Type, from json: JSON) throws -> DecodedDocument<T> {
         let state = KubeDecodingState()
+        defer { state.release() }
         let decoder = KubeDecoderImpl(node: json, parent: nil, key: nil, state: state)
         let value = try decoder.decodeValue(T.self)
         return DecodedDocument(value: value, unknownFields: state.unknownFields(inOrderOf: json), duplicateFields: [])
@@ -63,6 +66,10 @@ extension JSON {
 
 /// The objects seen while decoding and which of their keys the types asked for, so the
 /// keys nobody asked for can be reported afterwards. Paths are only rendered then.
+///
+/// Each decoder holds the state and the state holds the decoders it saw: a cycle that
+/// `release()` must break when the decode is over, or every decoded document stays in
+/// memory for good.
 final class KubeDecodingState {
     final class ObjectUse {
         let decoder: KubeDecoderImpl
@@ -85,6 +92,12 @@ final class KubeDecodingState {
         self.objects.append(use)
         self.byDecoder[ObjectIdentifier(decoder)] = use
         return use
+    }
+
+    /// Lets go of the decoders (and so of the document), ending the cycle through them.
+    func release() {
+        self.objects = []
+        self.byDecoder = [:]
     }
 
     /// The unknown fields in the order they appear in the document, as Go's decoder meets them.
