@@ -80,7 +80,8 @@ public struct APIResponse: Sendable {
     public static func error(_ error: APIError) -> APIResponse {
         var status = error.status
         if status.code == 0 { status.code = 500 }
-        return .json(Int(status.code), (try? status.toJSON()) ?? [:])
+        let retry = status.details?.retryAfterSeconds ?? 0
+        return .json(Int(status.code), (try? status.toJSON()) ?? [:], headers: retry > 0 ? [("Retry-After", String(retry))] : [])
     }
 
     public var bodyBytes: [UInt8] {

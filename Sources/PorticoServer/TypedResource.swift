@@ -189,7 +189,12 @@ final class TypedResource<Object: TablePrintable>: ServedResource, @unchecked Se
 
     // MARK: get
 
+    /// GET: the newest object; with a resourceVersion, one not older than it (the store
+    /// waits a moment for a revision it has not reached, then answers 504, as upstream).
     func get(_ request: APIRequest, _ requestInfo: RequestInfo) async throws -> APIResponse {
+        if let revision = try ListOptions.revision(request.query["resourceVersion"] ?? ""), revision > 0 {
+            try await self.store.waitForRevision(revision)
+        }
         guard let stored = try await self.store.get(self.key(namespace: requestInfo.namespace, name: requestInfo.name)) else {
             throw APIError.notFound(resource: self.info.resource, group: self.info.group, name: requestInfo.name)
         }
@@ -240,121 +245,6 @@ final class TypedResource<Object: TablePrintable>: ServedResource, @unchecked Se
 
     func matches(_ object: Object, _ selectors: Selectors) -> Bool {
         selectors.labels.matches(object.metadata.labels) && selectors.fields.matches(self.fieldValues(object))
-    }
-
-    /// The list continue token, as upstream encodes it (base64 of a small JSON document).
-    struct ContinueToken {
-        var resourceVersion: Int64
-        var start: String
-
-        var encoded: String {
-            let json: JSON = ["v": "meta.k8s.io/v1", "rv": .integer(self.resourceVersion), "start": .string(self.start)]
-            return Data(json.serializedBytes()).base64EncodedString()
-        }
-
-        init(resourceVersion: Int64, start: String) {
-            self.resourceVersion = resourceVersion
-            self.start = start
-        }
-
-        init(_ text: String) throws(APIError) {
-            var padded = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-            while padded.count % 4 != 0 { padded += "=" }
-            guard let data = Data(base64Encoded: padded), let json = try? JSON.parse(bytes: Array(data)),
-                json["v"]?.stringValue == "meta.k8s.io/v1", let rv = json["rv"]?.integerValue, let start = json["start"]?.stringValue
-            else {
-                throw APIError.badRequest("continue key is not valid: illegal base64 data at input byte 0")
-            }
-            self.resourceVersion = rv
-            self.start = start
-        }
-    }
-
-    func sortKey(_ key: ObjectKey) -> String {
-        (self.info.namespaced ? key.namespace + "/" : "") + key.name
-    }
-
-    /// The objects of a list at revision `rv`: the current state with the kept changes since
-    /// `rv` undone, so a continued list stays consistent with its first page.
-    func objects(asOf rv: Int64, namespace: String?) async throws -> [ObjectKey: JSON] {
-        let (items, _) = try await self.store.list(resource: self.info.storageResource, namespace: namespace)
-        var objects = Dictionary(uniqueKeysWithValues: items.map { ($0.key, $0.object) })
-        let events: [StoreEvent]
-        do {
-            events = try self.store.events(after: rv)
-        } catch {
-            throw APIError.gone(
-                "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.")
-        }
-        for event in events.reversed() where event.key.resource == self.info.storageResource {
-            if let namespace, event.key.namespace != namespace { continue }
-            switch event.kind {
-            case .added: objects[event.key] = nil
-            case .modified, .deleted: objects[event.key] = event.previous
-            }
-        }
-        return objects
-    }
-
-    func list(_ request: APIRequest, _ requestInfo: RequestInfo) async throws -> APIResponse {
-        let selectors = try self.selectors(request, requestInfo)
-        let namespace = self.info.namespaced && !requestInfo.namespace.isEmpty ? requestInfo.namespace : nil
-        if request.query["sendInitialEvents"] != nil {
-            throw APIError.invalid(kind: "ListOptions", group: "meta.k8s.io", name: "", errors: [
-                .forbidden("sendInitialEvents", "sendInitialEvents is forbidden for list"),
-            ])
-        }
-        let limit = Int(request.query["limit"] ?? "") ?? 0
-        var listRV: Int64
-        var candidates: [(ObjectKey, JSON)]
-        var start = ""
-        if let token = request.query["continue"], !token.isEmpty {
-            let parsed = try ContinueToken(token)
-            listRV = parsed.resourceVersion
-            start = parsed.start
-            candidates = try await self.objects(asOf: listRV, namespace: namespace).map { ($0.key, $0.value) }
-        } else {
-            let (items, rv) = try await self.store.list(resource: self.info.storageResource, namespace: namespace)
-            listRV = rv
-            candidates = items.map { ($0.key, $0.object) }
-        }
-        candidates.sort { self.sortKey($0.0) < self.sortKey($1.0) }
-        var objects: [Object] = []
-        var remaining = 0
-        var next: String? = nil
-        for (key, json) in candidates where self.sortKey(key) > start || start.isEmpty {
-            let object = try self.decodeStored(json)
-            guard self.matches(object, selectors) else { continue }
-            if limit > 0, objects.count == limit {
-                if next == nil { next = self.sortKey(objects.last.map { self.key(namespace: $0.metadata.namespace, name: $0.metadata.name) }!) }
-                remaining += 1
-                continue
-            }
-            objects.append(object)
-        }
-        var meta = ListMeta(resourceVersion: String(listRV))
-        if let next {
-            meta.continue = ContinueToken(resourceVersion: listRV, start: next + "\u{0}").encoded
-            if selectors.isEverything { meta.remainingItemCount = Int64(remaining) }
-        }
-        let format = try ResponseFormat.parse(accept: request.header("accept"), query: request.query)
-        if format.shape == .table {
-            let table = try TablePrinter.table(objects, metadata: meta, now: .now(), includeObject: format.includeObject)
-            return .json(200, try self.tableJSON(table, format))
-        }
-        var items: [JSON] = []
-        items.reserveCapacity(objects.count)
-        for object in objects {
-            var json = try object.toJSON()
-            json["kind"] = nil
-            json["apiVersion"] = nil
-            items.append(json)
-        }
-        let list: JSON = [
-            "kind": .string(self.info.kind + "List"), "apiVersion": .string(self.info.groupVersion),
-            "metadata": try meta.toJSON(), "items": .array(items),
-        ]
-        return .json(200, list)
     }
 
     // MARK: watch

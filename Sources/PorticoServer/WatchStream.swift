@@ -21,39 +21,23 @@ enum WatchStream {
         let format = try ResponseFormat.parse(accept: request.header("accept"), query: query)
         let namespace = resource.info.namespaced && !requestInfo.namespace.isEmpty ? requestInfo.namespace : nil
         let bookmarks = query["allowWatchBookmarks"] == "true"
-        let rvParameter = query["resourceVersion"] ?? ""
-        let sendInitialEvents: Bool? = query["sendInitialEvents"].map { $0 == "true" }
-        let match = query["resourceVersionMatch"] ?? ""
-        if sendInitialEvents != nil {
-            var errors: [FieldError] = []
-            if match != "NotOlderThan" {
-                errors.append(.forbidden("resourceVersionMatch", "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan"))
-            }
-            if sendInitialEvents == true, !bookmarks {
-                errors.append(.forbidden("allowWatchBookmarks", "allowWatchBookmarks must be set to true when sendInitialEvents is set"))
-            }
-            if !errors.isEmpty { throw APIError.invalid(kind: "ListOptions", group: "meta.k8s.io", name: "", errors: errors) }
-        } else if !match.isEmpty {
-            throw APIError.invalid(kind: "ListOptions", group: "meta.k8s.io", name: "", errors: [
-                .forbidden("resourceVersionMatch", "resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided"),
-            ])
-        }
-        var startRV: Int64
+        let options = try WatchOptions.parse(query)
+        var startRV = resource.store.currentResourceVersion
         var initial: [Object] = []
-        let wantsInitial = sendInitialEvents ?? (rvParameter.isEmpty || rvParameter == "0")
-        if wantsInitial {
+        var startError: APIError? = nil
+        if let read = options.initialState {
+            // A state not older than a revision the store has not reached: an ERROR event, as upstream's watch cache sends.
+            if case .notOlderThan(let revision) = read {
+                do { try await resource.store.waitForRevision(revision) } catch let error as APIError { startError = error }
+            }
             let (items, rv) = try await resource.store.list(resource: resource.info.storageResource, namespace: namespace)
             startRV = rv
-            for item in items {
+            for item in items where startError == nil {
                 let object = try resource.decodeStored(item.object)
                 if resource.matches(object, selectors) { initial.append(object) }
             }
-            if let given = Int64(rvParameter), given > startRV { startRV = given }
-        } else {
-            guard let given = Int64(rvParameter) else {
-                throw APIError.badRequest("resourceVersion: Invalid value: \(GoQuote.quote(rvParameter)): must be a valid resource version")
-            }
-            startRV = given
+        } else if let after = options.after {
+            startRV = after
         }
         let timeout = Double(query["timeoutSeconds"] ?? "") ?? Double.random(in: 1800...3600)
 
@@ -67,17 +51,22 @@ enum WatchStream {
         }
 
         let encoder = EventEncoder(resource: resource, format: format)
-        let (expiredError, initialObjects, fromRV) = (expired, initial, startRV)
+        let (expiredError, initialObjects, fromRV, startFailure) = (expired, initial, startRV, startError)
+        let sendInitialEventsEnd = options.initialEventsEndBookmark
         let body: @Sendable (_ write: @Sendable ([UInt8]) async throws -> Void) async throws -> Void = { write in
             if case .expired(let requested, let oldest) = expiredError {
                 let status = Status(message: "too old resource version: \(requested) (\(oldest))", reason: .expired, code: 410)
                 try await write(encoder.line(type: .error, object: try status.toJSON()))
                 return
             }
+            if let startFailure {
+                try await write(encoder.line(type: .error, object: try startFailure.status.toJSON()))
+                return
+            }
             for object in initialObjects {
                 try await write(encoder.line(type: .added, object: try encoder.encode(object)))
             }
-            if sendInitialEvents == true {
+            if sendInitialEventsEnd {
                 try await write(encoder.bookmark(rv: fromRV, initialEventsEnd: true))
             }
             // One writer: store events and bookmark ticks are merged into one stream.

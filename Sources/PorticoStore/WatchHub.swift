@@ -23,11 +23,15 @@ final class WatchHub: Sendable {
     final class Watcher: Sendable {
         let id: Int
         let filter: Filter
+        /// Changes at or before this revision are not sent (a watch may start at a revision
+        /// the store has not reached yet).
+        let after: Int64
         let continuation: AsyncThrowingStream<StoreEvent, any Error>.Continuation
 
-        init(id: Int, filter: Filter, continuation: AsyncThrowingStream<StoreEvent, any Error>.Continuation) {
+        init(id: Int, filter: Filter, after: Int64, continuation: AsyncThrowingStream<StoreEvent, any Error>.Continuation) {
             self.id = id
             self.filter = filter
+            self.after = after
             self.continuation = continuation
         }
     }
@@ -107,7 +111,7 @@ final class WatchHub: Sendable {
             var dropped: [Watcher] = []
             for (event, kept) in events {
                 state.append(kept)
-                for watcher in state.watchers.values where watcher.filter.matches(event.key) {
+                for watcher in state.watchers.values where watcher.filter.matches(event.key) && event.resourceVersion > watcher.after {
                     if case .dropped = watcher.continuation.yield(event) {
                         dropped.append(watcher)
                         state.watchers[watcher.id] = nil
@@ -134,7 +138,7 @@ final class WatchHub: Sendable {
             }
             let id = state.nextID
             state.nextID += 1
-            state.watchers[id] = Watcher(id: id, filter: filter, continuation: continuation)
+            state.watchers[id] = Watcher(id: id, filter: filter, after: rv, continuation: continuation)
             continuation.onTermination = { [weak self] _ in
                 self?.state.withLock { $0.watchers[id] = nil }
             }

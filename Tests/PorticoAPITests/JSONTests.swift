@@ -26,6 +26,7 @@ import Testing
         #expect(json.serialized() == #"{"cell":"\u003cnone\u003e","amp":"a\u0026b","ctl":"\u0001","nl":"a\nb"}"#)
         #expect(json.serialized(JSONWriteOptions(escapeHTML: false)) == #"{"cell":"<none>","amp":"a&b","ctl":"\u0001","nl":"a\nb"}"#)
         #expect(JSON.array([]).serialized() == "[]")
+        #expect(JSON.string("é😀\u{2028}x\u{2029}\"\\\t\u{7f}").serialized() == #""é😀\u2028x\u2029\"\\\t"# + "\u{7f}\"")
         #expect(JSON.object([:]).serialized(.kubectl) == "{}")
         #expect((["a": [1, 2]] as JSON).serialized(.kubectl) == "{\n    \"a\": [\n        1,\n        2\n    ]\n}")
     }

@@ -92,23 +92,51 @@ extension JSON {
 
     static let hex: [UInt8] = Array("0123456789abcdef".utf8)
 
+    /// Writes `s` quoted, escaped as Go does. Works on the UTF-8 bytes: a string needing no
+    /// escape (nearly all) is copied whole.
     static func writeString(_ s: String, into out: inout [UInt8], escapeHTML: Bool) {
         out.append(UInt8(ascii: "\""))
-        for scalar in s.unicodeScalars {
-            switch scalar.value {
-            case 0x22: out.append(contentsOf: [0x5C, 0x22])
-            case 0x5C: out.append(contentsOf: [0x5C, 0x5C])
-            case 0x0A: out.append(contentsOf: [0x5C, UInt8(ascii: "n")])
-            case 0x0D: out.append(contentsOf: [0x5C, UInt8(ascii: "r")])
-            case 0x09: out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
-            case 0x08: out.append(contentsOf: [0x5C, UInt8(ascii: "b")])
-            case 0x0C: out.append(contentsOf: [0x5C, UInt8(ascii: "f")])
-            case 0x3C where escapeHTML, 0x3E where escapeHTML, 0x26 where escapeHTML: Self.writeUnicodeEscape(scalar.value, into: &out)
-            case 0x00..<0x20, 0x2028, 0x2029: Self.writeUnicodeEscape(scalar.value, into: &out)
-            default: out.append(contentsOf: String(scalar).utf8)
+        var s = s
+        s.withUTF8 { bytes in
+            var start = 0
+            var i = 0
+            while i < bytes.count {
+                let escaped = Self.escape(bytes, at: i, escapeHTML: escapeHTML)
+                guard let (replacement, length) = escaped else {
+                    i += 1
+                    continue
+                }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<i]))
+                replacement(&out)
+                i += length
+                start = i
             }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<bytes.count]))
         }
         out.append(UInt8(ascii: "\""))
+    }
+
+    /// The escape for the byte (or, for U+2028 and U+2029, the three bytes) at `i`, with how
+    /// many bytes it replaces; nil when the byte is written as it is.
+    static func escape(_ bytes: UnsafeBufferPointer<UInt8>, at i: Int,
+                       escapeHTML: Bool) -> ((inout [UInt8]) -> Void, Int)? {
+        let byte = bytes[i]
+        switch byte {
+        case 0x22: return ({ $0.append(contentsOf: [0x5C, 0x22]) }, 1)
+        case 0x5C: return ({ $0.append(contentsOf: [0x5C, 0x5C]) }, 1)
+        case 0x0A: return ({ $0.append(contentsOf: [0x5C, UInt8(ascii: "n")]) }, 1)
+        case 0x0D: return ({ $0.append(contentsOf: [0x5C, UInt8(ascii: "r")]) }, 1)
+        case 0x09: return ({ $0.append(contentsOf: [0x5C, UInt8(ascii: "t")]) }, 1)
+        case 0x08: return ({ $0.append(contentsOf: [0x5C, UInt8(ascii: "b")]) }, 1)
+        case 0x0C: return ({ $0.append(contentsOf: [0x5C, UInt8(ascii: "f")]) }, 1)
+        case 0x3C where escapeHTML, 0x3E where escapeHTML, 0x26 where escapeHTML, 0x00..<0x20:
+            return ({ Self.writeUnicodeEscape(UInt32(byte), into: &$0) }, 1)
+        case 0xE2 where i + 2 < bytes.count && bytes[i + 1] == 0x80 && (bytes[i + 2] == 0xA8 || bytes[i + 2] == 0xA9):
+            let value: UInt32 = bytes[i + 2] == 0xA8 ? 0x2028 : 0x2029
+            return ({ Self.writeUnicodeEscape(value, into: &$0) }, 3)
+        default:
+            return nil
+        }
     }
 
     static func writeUnicodeEscape(_ value: UInt32, into out: inout [UInt8]) {
