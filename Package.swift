@@ -63,6 +63,8 @@ let package = Package(
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -243,6 +245,7 @@ let package = Package(
                                                             "PorticoClient", "PorticoControllers", "PorticoTestSupport",
                                                             .product(name: "Logging", package: "swift-log"),
                                                             .product(name: "NIOCore", package: "swift-nio"),
+                                                            .product(name: "NIOHTTP1", package: "swift-nio"),
                                                             .product(name: "NIOEmbedded", package: "swift-nio")],
                     exclude: ["python"]),
     ]

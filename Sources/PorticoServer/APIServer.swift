@@ -24,6 +24,8 @@ public struct APIServerConfiguration: Sendable {
     /// Plain HTTP, only on 127.0.0.1 and only when asked for.
     public var insecurePort: Int? = nil
     public var historyLimit: Int = 10_000
+    /// Request size limits and connection timeouts.
+    public var limits = ConnectionLimits()
 
     public init(dataDirectory: String) {
         self.dataDirectory = dataDirectory
@@ -205,18 +207,24 @@ public final class APIServer: Sendable {
             privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(self.pki.serverKeyPEM.utf8), format: .pem)))
         // On shutdown, do not wait 5 s per connection for clients' close_notify.
         tls.shutdownTimeout = .milliseconds(500)
-        let responder = HTTPAdapter(handler: self.handler)
+        let responder = HTTPAdapter(handler: self.handler, maxBodySize: self.configuration.limits.maxBodyBytes)
         var services: [any ServiceLifecycle.Service] = [ServerControllers(context: self.context)]
         let streams = PodStreams(context: self.context, authenticator: self.handler.authenticator, logger: self.logger)
         let tlsConfiguration = tls
+        let limits = self.configuration.limits
+        let http1 = HTTP1Channel.Configuration(
+            httpDecoderConfiguration: .init(maxHeaderFieldSize: limits.maxHeaderBytes, maxHeaderListSize: limits.maxHeaderBytes,
+                                            maxHeaderFieldCount: 10_000))
         for address in self.configuration.bindAddresses {
             services.append(Application(
                 responder: responder,
                 server: HTTPServerBuilder { responder in
-                    try TLSChannel(UpgradeFilteringChannel(base: HTTP1WebSocketUpgradeChannel(
-                        responder: responder, configuration: .init(ws: .init(maxFrameSize: 1 << 20))) { head, _, _ in
-                            await streams.shouldUpgrade(head)
-                        }), tlsConfiguration: tlsConfiguration)
+                    PlainHTTPAnsweringChannel(base: try TLSChannel(GuardedHTTPChannel(
+                        base: HTTP1WebSocketUpgradeChannel(
+                            responder: responder, configuration: .init(http1: http1, ws: .init(maxFrameSize: 1 << 20))) { head, _, _ in
+                                await streams.shouldUpgrade(head)
+                            },
+                        limits: limits, tls: true), tlsConfiguration: tlsConfiguration))
                 },
                 configuration: ApplicationConfiguration(address: .hostname(address, port: self.configuration.securePort),
                                                         serverName: nil),
@@ -225,6 +233,9 @@ public final class APIServer: Sendable {
         if let port = self.configuration.insecurePort {
             services.append(Application(
                 responder: responder,
+                server: HTTPServerBuilder { responder in
+                    GuardedHTTPChannel(base: HTTP1Channel(responder: responder, configuration: http1), limits: limits, tls: false)
+                },
                 configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: port), serverName: nil),
                 logger: self.logger))
         }
@@ -259,8 +270,7 @@ struct StoreCloser: ServiceLifecycle.Service {
 struct HTTPAdapter: HTTPResponder {
     typealias Context = BasicRequestContext
     let handler: APIHandler
-
-    static let maxBodySize = 3 * 1024 * 1024
+    let maxBodySize: Int
 
     func respond(to request: Request, context: BasicRequestContext) async throws -> Response {
         var headers: [String: String] = [:]
@@ -274,12 +284,12 @@ struct HTTPAdapter: HTTPResponder {
         }
         let body: [UInt8]
         do {
-            var buffer = try await request.body.collect(upTo: Self.maxBodySize)
+            var buffer = try await request.body.collect(upTo: self.maxBodySize)
             body = buffer.readBytes(length: buffer.readableBytes) ?? []
         } catch {
-            let status = Status(message: "the request body is too large: the limit is \(Self.maxBodySize) bytes",
-                                reason: .requestEntityTooLarge, code: 413)
-            return Self.response(.json(413, (try? status.toJSON()) ?? [:]))
+            // Upstream's words; the connection closes rather than read the rest of the body.
+            let status = Status(message: "Request entity too large: limit is \(self.maxBodySize)", reason: .requestEntityTooLarge, code: 413)
+            return Self.response(.json(413, (try? status.toJSON()) ?? [:], headers: [("Connection", "close")]))
         }
         let apiRequest = APIRequest(method: request.method.rawValue, path: URLDecoding.decode(request.uri.path), query: query,
                                     headers: headers, body: body)

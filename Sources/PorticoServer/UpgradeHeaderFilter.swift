@@ -71,20 +71,3 @@ final class UpgradeHeaderFilter: ChannelInboundHandler, RemovableChannelHandler 
         }.joined(separator: "\r\n")
     }
 }
-
-/// A child channel that puts `UpgradeHeaderFilter` in front of another's setup.
-struct UpgradeFilteringChannel<Base: ServerChildChannel>: ServerChildChannel {
-    let base: Base
-
-    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Base.Value> {
-        channel.eventLoop.makeCompletedFuture {
-            try channel.pipeline.syncOperations.addHandler(UpgradeHeaderFilter())
-        }.flatMap {
-            self.base.setup(channel: channel, logger: logger)
-        }
-    }
-
-    func handle(value: Base.Value, logger: Logger) async {
-        await self.base.handle(value: value, logger: logger)
-    }
-}

@@ -44,11 +44,18 @@ struct Server: AsyncParsableCommand {
             help: "Addresses for LoadBalancer Services: first-last or a CIDR (repeatable). Without one they stay <pending>.")
     var loadBalancerIPPools: [String] = []
 
+    @Option(help: "How long a client may take to complete its TLS handshake (Go duration; kube-apiserver's is 32s).")
+    var tlsHandshakeTimeout: String = "32s"
+
+    @Option(help: "How long a connection may wait for its next request before it is closed (Go duration; kube-apiserver's is 90s).")
+    var idleTimeout: String = "90s"
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
     func validate() throws {
-        for (flag, value) in [("--node-monitor-grace-period", self.nodeMonitorGracePeriod), ("--node-monitor-period", self.nodeMonitorPeriod)] {
+        for (flag, value) in [("--node-monitor-grace-period", self.nodeMonitorGracePeriod), ("--node-monitor-period", self.nodeMonitorPeriod),
+                              ("--tls-handshake-timeout", self.tlsHandshakeTimeout), ("--idle-timeout", self.idleTimeout)] {
             do {
                 guard try GoDuration.parse(value) > 0 else { throw ValidationError("\(flag) must be greater than zero, got \(value)") }
             } catch let error as GoDuration.ParseError {
@@ -71,6 +78,8 @@ struct Server: AsyncParsableCommand {
         configuration.securePort = self.securePort
         configuration.advertiseAddress = self.advertiseAddress ?? self.bindAddresses[0]
         configuration.insecurePort = self.insecurePort
+        configuration.limits.tlsHandshakeTimeout = .milliseconds(Int64(try GoDuration.parse(self.tlsHandshakeTimeout) * 1000))
+        configuration.limits.idleTimeout = .milliseconds(Int64(try GoDuration.parse(self.idleTimeout) * 1000))
         do {
             configuration.serviceNetwork = try ServiceNetworkConfig(serviceCIDRs: self.serviceClusterIPRange,
                                                                     nodePortRange: self.serviceNodePortRange)

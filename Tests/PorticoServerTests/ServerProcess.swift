@@ -10,10 +10,13 @@ final class ServerProcess: @unchecked Sendable {
     let port: Int
     var process: Process?
     let log: String
+    /// Flags beyond the data directory, port and log level.
+    let arguments: [String]
 
     static var binary: String { PorticoBinary.path }
 
-    init() throws {
+    init(arguments: [String] = []) throws {
+        self.arguments = arguments
         self.directory = FileManager.default.temporaryDirectory.appendingPathComponent("portico-kubectl-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: self.directory + "/home", withIntermediateDirectories: true)
         self.port = try Self.freePort()
@@ -39,6 +42,7 @@ final class ServerProcess: @unchecked Sendable {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binary)
         process.arguments = ["server", "--data-dir", self.directory + "/data", "--secure-port", String(self.port), "--log-level", "warning"]
+            + self.arguments
         _ = FileManager.default.createFile(atPath: self.log, contents: nil)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: self.log))
         handle.seekToEndOfFile()
@@ -55,6 +59,15 @@ final class ServerProcess: @unchecked Sendable {
             Thread.sleep(forTimeInterval: 0.05)
         }
         throw Failure(description: "portico server did not start: \((try? String(contentsOfFile: self.log, encoding: .utf8)) ?? "")")
+    }
+
+    var pid: Int32? { self.process?.processIdentifier }
+
+    /// The server's resident memory (VmRSS), in KiB.
+    var residentKiB: Int {
+        guard let pid = self.pid, let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }) else { return 0 }
+        return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") ?? 0
     }
 
     func stop(signal: Int32 = SIGTERM) {
