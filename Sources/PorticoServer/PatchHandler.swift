@@ -44,6 +44,8 @@ enum PatchHandler {
             }
         } catch let error as APIError {
             throw error
+        } catch let error as YAMLDocuments.Failure {
+            throw APIError.badRequest("error decoding YAML: \(error)")
         } catch {
             throw APIError.badRequest("error decoding patch: \(error)")
         }

@@ -122,6 +122,17 @@ final class TypedResource<Object: TablePrintable>: ServedResource, @unchecked Se
                 throw APIError.badRequest("\(self.info.kind) in version \(GoQuote.quote(self.info.version)) cannot be handled as a \(self.info.kind): \(error)")
             }
         }
+        if Self.mediaType(request.header("content-type")) == "application/yaml" {
+            let documents: [JSON]
+            do {
+                documents = try YAMLDocuments.parse(String(decoding: bytes, as: UTF8.self))
+            } catch let error as YAMLDocuments.Failure {
+                throw APIError.badRequest("the object provided is unrecognized (must be of type \(self.info.kind)): \(error.cause) (\(Self.summarize(bytes)))")
+            } catch {
+                throw APIError.badRequest("the object provided is unrecognized (must be of type \(self.info.kind)): \(error) (\(Self.summarize(bytes)))")
+            }
+            return try self.decodeObject(documents.first ?? .object([:]), request: request, warnings: &warnings)
+        }
         let parsed: ParsedJSON
         do {
             parsed = try JSON.parseReportingDuplicates(bytes)
@@ -129,6 +140,20 @@ final class TypedResource<Object: TablePrintable>: ServedResource, @unchecked Se
             throw APIError.badRequest("couldn't get version/kind; json parse error: \(error)")
         }
         return try self.decodeObject(parsed.value, duplicates: parsed.duplicateFields, request: request, warnings: &warnings)
+    }
+
+    /// The media type of a Content-Type header, without parameters.
+    static func mediaType(_ header: String?) -> String {
+        (header ?? "").split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+    }
+
+    /// A body's start as upstream quotes it in a decoding error: JSON as it is, anything else
+    /// in hex, 30 bytes and ` ...` when there is more.
+    static func summarize(_ bytes: [UInt8]) -> String {
+        if bytes.isEmpty { return "<empty>" }
+        let head = bytes.prefix(30)
+        let text = bytes.first == UInt8(ascii: "{") ? String(decoding: head, as: UTF8.self) : head.map { String(format: "%02x", $0) }.joined()
+        return bytes.count > 30 ? text + " ..." : text
     }
 
     func decodeObject(_ json: JSON, duplicates: [String] = [], request: APIRequest, warnings: inout [String]) throws(APIError) -> Object {

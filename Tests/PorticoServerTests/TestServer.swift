@@ -28,10 +28,11 @@ final class TestServer: @unchecked Sendable {
     }
 
     @discardableResult
-    func call(_ method: String, _ target: String, _ body: JSON? = nil, headers: [String: String] = [:]) async -> APIResponse {
+    func call(_ method: String, _ target: String, _ body: JSON? = nil, headers: [String: String] = [:], raw: [UInt8]? = nil) async -> APIResponse {
         var allHeaders = headers
         if allHeaders["content-type"] == nil, body != nil { allHeaders["content-type"] = "application/json" }
-        return await self.server.handle(APIRequest(method: method, target: target, headers: allHeaders, body: body?.serializedBytes() ?? []))
+        return await self.server.handle(APIRequest(method: method, target: target, headers: allHeaders,
+                                                   body: raw ?? body?.serializedBytes() ?? []))
     }
 
     /// The body of a successful call; records an issue otherwise.
