@@ -50,6 +50,8 @@ public struct UserInfo: Sendable, Hashable {
     }
 
     public static let admin = UserInfo(name: "portico-admin", groups: ["system:masters", "system:authenticated"])
+    /// A request without credentials, let through only to the public paths.
+    public static let anonymous = UserInfo(name: "system:anonymous", groups: ["system:unauthenticated"])
     public var isAdmin: Bool { self.groups.contains("system:masters") }
 }
 

@@ -19,6 +19,13 @@ public final class APIHandler: Sendable {
         self.serverAddress = serverAddress
     }
 
+    /// The paths kube-apiserver serves to anyone (GET only, exact paths).
+    static let publicPaths: Set<String> = ["/healthz", "/livez", "/readyz", "/version", "/version/"]
+
+    static func isPublic(_ request: APIRequest) -> Bool {
+        request.method == "GET" && Self.publicPaths.contains(request.path)
+    }
+
     static let notFound = APIError(Status(message: "the server could not find the requested resource", reason: .notFound,
                                           details: StatusDetails(), code: 404))
 
@@ -30,10 +37,14 @@ public final class APIHandler: Sendable {
         }
         var request = request
         if let authenticator = self.authenticator {
-            guard let user = authenticator.authenticate(request.header("authorization")) else {
+            if let user = authenticator.authenticate(request.header("authorization")) {
+                request.user = user
+            } else if request.header("authorization") == nil, Self.isPublic(request) {
+                // Health and version are everyone's (upstream's system:public-info-viewer); a bad token is still a 401.
+                request.user = .anonymous
+            } else {
                 return .error(.unauthorized())
             }
-            request.user = user
         }
         do {
             return try await self.route(request)
@@ -56,7 +67,10 @@ public final class APIHandler: Sendable {
         default: break
         }
         if path.hasPrefix("/openapi/v3/") {
-            guard let document = OpenAPI.document(path: String(path.dropFirst("/openapi/v3/".count)), resources: self.infos) else {
+            let resources = self.resources
+            guard let document = OpenAPI.document(path: String(path.dropFirst("/openapi/v3/".count)), resources: self.infos,
+                                                  returnsDeletedObject: { resources["\($0.groupVersion)/\($0.resource)"]?.returnsDeletedObject ?? false })
+            else {
                 throw Self.notFound
             }
             return .json(200, document)
@@ -77,8 +91,9 @@ public final class APIHandler: Sendable {
         let info = RequestInfo(method: request.method, path: path, watchParameter: request.query["watch"] == "true" || request.query["watch"] == "1")
         guard info.isResourceRequest else { throw Self.notFound }
         let gv = info.group.isEmpty ? info.version : "\(info.group)/\(info.version)"
+        // Authorized before the resource is looked up, as upstream's filter chain does.
+        try await Authorizer.authorize(request.user, info, query: request.query, store: self.context.store)
         guard let resource = self.resources["\(gv)/\(info.resource)"] else { throw Self.notFound }
-        if !Authorizer.allowed(request.user, info) { throw Authorizer.forbidden(request.user, info) }
         if info.verb == .create || info.verb == .update {
             let type = (request.header("content-type") ?? "application/json").split(separator: ";").first.map {
                 $0.trimmingCharacters(in: " ")

@@ -224,7 +224,7 @@ public final class APIServer: Sendable {
                             responder: responder, configuration: .init(http1: http1, ws: .init(maxFrameSize: 1 << 20))) { head, _, _ in
                                 await streams.shouldUpgrade(head)
                             },
-                        limits: limits, tls: true), tlsConfiguration: tlsConfiguration))
+                        limits: limits, tls: true, keepsWebSocket: streams.keepsWebSocketUpgrade), tlsConfiguration: tlsConfiguration))
                 },
                 configuration: ApplicationConfiguration(address: .hostname(address, port: self.configuration.securePort),
                                                         serverName: nil),

@@ -1,5 +1,6 @@
 import Foundation
 import PorticoAPI
+import PorticoStore
 
 /// Bearer tokens, as kube-apiserver's static token file (`token,user,uid,"group1,group2"`):
 /// the admin's (in the kubeconfig) and one per node agent. No token, or an unknown one, is a
@@ -76,31 +77,61 @@ public struct TokenAuthenticator: Sendable {
     }
 }
 
-/// Who may do what: the admin everything; a node agent reads everything and writes what a
-/// kubelet and kube-proxy write (its Node, Leases, pod status, Events, EndpointSlices it
-/// reports nothing else). Everyone else nothing.
+/// Who may do what: the admin everything; a node identity what `NodeAuthorizer` allows
+/// (its graph relations looked up in the store); everyone else nothing. A refusal is
+/// upstream's 403: `<resource> "<name>" is forbidden: User "…" cannot <verb> resource …: <reason>`.
 enum Authorizer {
+    /// Whether `user` may make the request, deciding what needs no lookup (PodStreams'
+    /// WebSocket check, which runs before any handler).
     static func allowed(_ user: UserInfo, _ info: RequestInfo) -> Bool {
         if user.isAdmin { return true }
-        guard user.groups.contains("system:nodes") else { return false }
-        switch info.verb {
-        case .get, .list, .watch: return true
-        default: break
-        }
-        switch (info.group, info.resource, info.subresource) {
-        case ("", "nodes", _), ("", "events", ""), ("coordination.k8s.io", "leases", ""), ("", "pods", "status"): return true
-        case ("", "pods", ""): return info.verb == .delete
-        default: return false
+        guard let node = NodeAuthorizer.nodeName(of: user) else { return false }
+        return NodeAuthorizer.decide(node: node, info, fieldSelector: Fields.Selector(terms: [])) == .allow
+    }
+
+    /// Throws the 403 when `user` may not make the request.
+    static func authorize(_ user: UserInfo, _ info: RequestInfo, query: [String: String], store: Store) async throws {
+        if user.isAdmin { return }
+        guard let node = NodeAuthorizer.nodeName(of: user) else { throw self.forbidden(user, info, reason: "") }
+        let fields = (try? Fields.parse(query["fieldSelector"] ?? "")) ?? Fields.Selector(terms: [])
+        let named = info.name.isEmpty ? (fields.requiredValue("metadata.name") ?? "") : info.name
+        switch NodeAuthorizer.decide(node: node, info, fieldSelector: fields) {
+        case .allow:
+            return
+        case .deny(let reason):
+            throw self.forbidden(user, info, name: named, reason: reason)
+        case .allowIf(let relation):
+            if try await self.holds(relation, node: node, store: store) { return }
+            throw self.forbidden(user, info, name: named, reason: "no relationship found between node '\(node)' and this object")
         }
     }
 
-    static func forbidden(_ user: UserInfo, _ info: RequestInfo) -> APIError {
+    /// Looks a graph relation up in the store.
+    static func holds(_ relation: NodeAuthorizer.Relation, node: String, store: Store) async throws -> Bool {
+        switch relation {
+        case .podBound(let namespace, let name):
+            let pod = try await store.get(ObjectKey(resource: "pods", namespace: namespace, name: name))
+            return pod?.object["spec"]?["nodeName"]?.stringValue == node
+        case .usedByBoundPod(let resource, let namespace, let name):
+            for stored in try await store.list(resource: "pods", namespace: namespace).items
+            where stored.object["spec"]?["nodeName"]?.stringValue == node {
+                guard let pod = try? KubeJSONDecoder().decode(Pod.self, from: stored.object).value else { continue }
+                if NodeAuthorizer.references(of: pod, resource: resource).contains(name) { return true }
+            }
+            return false
+        }
+    }
+
+    static func forbidden(_ user: UserInfo, _ info: RequestInfo, name: String? = nil, reason: String = "") -> APIError {
         let resource = info.subresource.isEmpty ? info.resource : "\(info.resource)/\(info.subresource)"
-        var message = "\(resource)"
-        if !info.name.isEmpty { message += " \(GoQuote.quote(info.name))" }
+        let qualified = info.group.isEmpty ? info.resource : "\(info.resource).\(info.group)"
+        let name = name ?? info.name
+        var message = qualified
+        if !name.isEmpty { message += " \(GoQuote.quote(name))" }
         message += " is forbidden: User \(GoQuote.quote(user.name)) cannot \(info.verb?.rawValue ?? "access") resource \(GoQuote.quote(resource)) in API group \(GoQuote.quote(info.group))"
         message += info.namespace.isEmpty ? " at the cluster scope" : " in the namespace \(GoQuote.quote(info.namespace))"
+        if !reason.isEmpty { message += ": " + reason }
         return APIError(Status(message: message, reason: .forbidden,
-                               details: StatusDetails(name: info.name, group: info.group, kind: info.resource), code: 403))
+                               details: StatusDetails(name: name, group: info.group, kind: info.resource), code: 403))
     }
 }

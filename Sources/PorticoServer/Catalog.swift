@@ -131,8 +131,8 @@ enum Catalog {
         }
 
         let configMap = ResourceStrategy<ConfigMap>(
-            info: configMaps, validateCreate: { metaCreate($0.metadata, namespaced: true) },
-            validateUpdate: { new, old in ObjectMetaValidation.validateUpdate(new.metadata, old.metadata) })
+            info: configMaps, validateCreate: { metaCreate($0.metadata, namespaced: true) + ConfigMapValidation.validate($0) },
+            validateUpdate: { new, old in ObjectMetaValidation.validateUpdate(new.metadata, old.metadata) + ConfigMapValidation.validate(new) })
 
         var lease = ResourceStrategy<Lease>(
             info: leases, validateCreate: { metaCreate($0.metadata, namespaced: true) },

@@ -113,6 +113,7 @@ final class RequestGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private var failed = false
     /// The response under way said `Connection: close` (a 413 that leaves its body unread, a shutting-down server).
     private var closeAfterResponse = false
+    private var switchingProtocols = false
     private var idle: Scheduled<Void>?
 
     init(limits: ConnectionLimits) { self.limits = limits }
@@ -146,11 +147,8 @@ final class RequestGuard: ChannelDuplexHandler, RemovableChannelHandler {
         case .head(let head):
             self.responding = true
             self.closeAfterResponse = head.headers[canonicalForm: "connection"].contains { $0.lowercased() == "close" }
-            if head.status == .switchingProtocols {
-                context.write(data, promise: promise)
-                context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
-                return
-            }
+            // Steps aside once the 101 is flushed (removed in the middle of a write-and-flush, it would lose the flush).
+            if head.status == .switchingProtocols { self.switchingProtocols = true }
         case .end:
             self.responding = false
             self.requestsInFlight = max(0, self.requestsInFlight - 1)
@@ -167,6 +165,14 @@ final class RequestGuard: ChannelDuplexHandler, RemovableChannelHandler {
             break
         }
         context.write(data, promise: promise)
+    }
+
+    func flush(context: ChannelHandlerContext) {
+        context.flush()
+        if self.switchingProtocols {
+            self.disarmIdleTimer()
+            context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+        }
     }
 
     /// Writes the plain-text answer (unless a response is already under way) and closes.
@@ -204,11 +210,12 @@ struct GuardedHTTPChannel<Base: ServerChildChannel>: ServerChildChannel {
     let base: Base
     let limits: ConnectionLimits
     let tls: Bool
+    var keepsWebSocket: @Sendable (_ target: String, _ authorization: String?, _ protocols: String?) -> Bool = { _, _, _ in true }
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Base.Value> {
         channel.eventLoop.makeCompletedFuture {
             if self.tls { try channel.pipeline.syncOperations.addHandler(TLSHandshakeDeadline(timeout: self.limits.tlsHandshakeTimeout)) }
-            try channel.pipeline.syncOperations.addHandler(UpgradeHeaderFilter())
+            try channel.pipeline.syncOperations.addHandler(UpgradeHeaderFilter(keepsWebSocket: self.keepsWebSocket))
         }.flatMap {
             self.base.setup(channel: channel, logger: logger)
         }.flatMapThrowing { value in

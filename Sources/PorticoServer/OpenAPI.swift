@@ -25,50 +25,29 @@ enum OpenAPI {
         return String(h, radix: 16, uppercase: true)
     }
 
-    /// The document of one group version (`api/v1`, `apis/apps/v1`).
-    static func document(path: String, resources: [ResourceInfo]) -> JSON? {
+    /// The document of one group version (`api/v1`, `apis/apps/v1`): every path, verb,
+    /// parameter and subresource served (`OpenAPIPaths`), the schemas of the objects, their
+    /// lists and the shared meta types, and the bearer token scheme.
+    static func document(path: String, resources: [ResourceInfo], returnsDeletedObject: (ResourceInfo) -> Bool = { _ in false }) -> JSON? {
         let gv = path == "api/v1" ? "v1" : String(path.dropFirst("apis/".count))
         let served = resources.filter { $0.groupVersion == gv }
         guard !served.isEmpty else { return nil }
         let builder = SchemaBuilder()
+        builder.addSharedSchemas()
         var paths = OrderedDictionary<String, JSON>()
-        for info in served {
-            let ref = builder.topLevel(info)
-            let gvk: JSON = ["group": .string(info.group), "version": .string(info.version), "kind": .string(info.kind)]
-            let prefix = info.group.isEmpty ? "/api/v1" : "/apis/\(info.groupVersion)"
-            let collection = info.namespaced ? "\(prefix)/namespaces/{namespace}/\(info.resource)" : "\(prefix)/\(info.resource)"
-            let body: JSON = ["content": ["*/*": ["schema": ["$ref": .string(ref)]]], "required": true]
-            let ok: JSON = ["200": ["description": "OK", "content": ["application/json": ["schema": ["$ref": .string(ref)]]]]]
-            let validation: JSON = [
-                "name": "fieldValidation", "in": "query", "schema": ["type": "string", "uniqueItems": true],
-                "description": "fieldValidation instructs the server on how to handle objects in the request containing unknown or duplicate fields: Ignore, Warn (the default) or Strict.",
-            ]
-            paths[collection] = [
-                "get": ["operationId": .string("list\(info.kind)"), "x-kubernetes-action": "list", "x-kubernetes-group-version-kind": gvk, "responses": ok],
-                "post": ["operationId": .string("create\(info.kind)"), "x-kubernetes-action": "post",
-                         "x-kubernetes-group-version-kind": gvk, "parameters": [validation], "requestBody": body, "responses": ok],
-            ]
-            // Strategic merge patch is left out of the request body types on purpose: kubectl
-            // then computes it from its compiled-in types, which carry the merge keys.
-            paths[collection + "/{name}"] = [
-                "get": ["operationId": .string("read\(info.kind)"), "x-kubernetes-action": "get", "x-kubernetes-group-version-kind": gvk, "responses": ok],
-                "put": ["operationId": .string("replace\(info.kind)"), "x-kubernetes-action": "put",
-                        "x-kubernetes-group-version-kind": gvk, "parameters": [validation], "requestBody": body, "responses": ok],
-                "patch": ["operationId": .string("patch\(info.kind)"), "x-kubernetes-action": "patch",
-                          "x-kubernetes-group-version-kind": gvk, "parameters": [validation],
-                          "requestBody": ["content": ["application/json-patch+json": ["schema": ["type": "object"]],
-                                                      "application/merge-patch+json": ["schema": ["type": "object"]],
-                                                      "application/apply-patch+yaml": ["schema": ["type": "object"]]]],
-                          "responses": ok],
-                "delete": ["operationId": .string("delete\(info.kind)"), "x-kubernetes-action": "delete",
-                           "x-kubernetes-group-version-kind": gvk, "responses": ok],
-            ]
+        for info in served.sorted(by: { $0.resource < $1.resource }) {
+            let object = builder.topLevel(info)
+            let list = builder.list(of: info, itemRef: object)
+            let generator = OpenAPIPaths(info: info, object: object, list: list, returnsDeletedObject: returnsDeletedObject(info))
+            for (path, item) in generator.paths() { paths[path] = item }
         }
+        let securitySchemes: JSON = ["BearerToken": ["type": "apiKey", "in": "header", "name": "authorization",
+                                                     "description": "Bearer Token authentication"]]
         return [
             "openapi": "3.0.0",
             "info": ["title": "Kubernetes", "version": .string(PorticoVersion.kubernetes)],
             "paths": .object(paths),
-            "components": ["schemas": .object(builder.schemas)],
+            "components": ["schemas": .object(builder.schemas), "securitySchemes": securitySchemes],
         ]
     }
 }
@@ -115,6 +94,56 @@ final class SchemaBuilder {
             ["group": .string(info.group), "version": .string(info.version), "kind": .string(info.kind)],
         ]
         return ref
+    }
+
+    /// `<Kind>List`: kind, apiVersion, metadata (ListMeta) and the items.
+    func list(of info: ResourceInfo, itemRef: String) -> String {
+        let item = String(itemRef.dropFirst("#/components/schemas/".count))
+        let name = item + "List"
+        let listMeta = self.reference(ListMeta.self)
+        self.schemas[name] = [
+            "type": "object", "description": .string("\(info.kind)List is a list of \(info.kind) objects."),
+            "required": ["items"],
+            "properties": [
+                "apiVersion": ["type": "string"], "kind": ["type": "string"],
+                "metadata": ["allOf": [["$ref": .string(listMeta)]]],
+                "items": ["type": "array", "items": ["$ref": .string(itemRef)]],
+            ],
+            "x-kubernetes-group-version-kind": [["group": .string(info.group), "version": .string(info.version), "kind": .string(info.kind + "List")]],
+        ]
+        return "#/components/schemas/" + name
+    }
+
+    /// The meta types every document uses (Status, DeleteOptions, WatchEvent, Patch) and the
+    /// two that are not Portico types (autoscaling/v1 Scale, Binding).
+    func addSharedSchemas() {
+        _ = self.reference(Status.self)
+        _ = self.reference(DeleteOptions.self)
+        let objectReference = self.reference(ObjectReference.self)
+        let objectMeta = self.reference(ObjectMeta.self)
+        self.schemas["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"] = [
+            "type": "object", "required": ["type", "object"],
+            "properties": ["type": ["type": "string"], "object": ["type": "object", "x-kubernetes-preserve-unknown-fields": true]],
+        ]
+        self.schemas["io.k8s.apimachinery.pkg.apis.meta.v1.Patch"] = [
+            "type": "object", "description": "A patch: its media type says which kind (JSON patch, merge patch, apply).",
+        ]
+        let metadata: JSON = ["allOf": [["$ref": .string(objectMeta)]]]
+        self.schemas["io.k8s.api.autoscaling.v1.Scale"] = [
+            "type": "object", "description": "Scale: the desired and observed replicas of a scalable resource.",
+            "properties": [
+                "apiVersion": ["type": "string"], "kind": ["type": "string"], "metadata": metadata,
+                "spec": ["type": "object", "properties": ["replicas": ["type": "integer", "format": "int32"]]],
+                "status": ["type": "object", "properties": ["replicas": ["type": "integer", "format": "int32"], "selector": ["type": "string"]]],
+            ],
+            "x-kubernetes-group-version-kind": [["group": "autoscaling", "version": "v1", "kind": "Scale"]],
+        ]
+        self.schemas["io.k8s.api.core.v1.Binding"] = [
+            "type": "object", "description": "Binding ties a pod to a node (the scheduler's decision).", "required": ["target"],
+            "properties": ["apiVersion": ["type": "string"], "kind": ["type": "string"], "metadata": metadata,
+                           "target": ["allOf": [["$ref": .string(objectReference)]]]],
+            "x-kubernetes-group-version-kind": [["group": "", "version": "v1", "kind": "Binding"]],
+        ]
     }
 
     func reference<T: Decodable>(_ type: T.Type) -> String {

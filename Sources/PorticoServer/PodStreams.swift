@@ -64,20 +64,32 @@ struct PodStreams: Sendable {
     /// A WebSocket request for pods/exec or pods/portforward by a user allowed to make it,
     /// offering a protocol Portico speaks; nil for anything else.
     func request(_ head: HTTPRequest) -> StreamRequest? {
-        let whole = head.path ?? ""
+        self.request(target: head.path ?? "", authorization: head.headerFields[.authorization],
+                     protocols: head.headerFields[.secWebSocketProtocol])
+    }
+
+    func request(target whole: String, authorization: String?, protocols: String?) -> StreamRequest? {
         let path = String(whole.prefix { $0 != "?" })
         let parts = path.split(separator: "/").map(String.init)
         guard parts.count == 7, parts[0] == "api", parts[1] == "v1", parts[2] == "namespaces", parts[4] == "pods",
               ["exec", "portforward"].contains(parts[6]) else { return nil }
         if let authenticator {
             // Both need `create` on the subresource, whatever the HTTP method (upstream since 1.30).
-            guard let user = authenticator.authenticate(head.headerFields[.authorization]),
+            guard let user = authenticator.authenticate(authorization),
                   Authorizer.allowed(user, RequestInfo(method: "POST", path: path, watchParameter: false)) else { return nil }
         }
         let isExec = parts[6] == "exec"
-        guard let subprotocol = PodStreamProtocol.choose(head.headerFields[.secWebSocketProtocol],
-                                                         from: isExec ? PodStreamProtocol.exec : PodStreamProtocol.portForward) else { return nil }
+        guard let subprotocol = PodStreamProtocol.choose(protocols, from: isExec ? PodStreamProtocol.exec : PodStreamProtocol.portForward)
+        else { return nil }
         return StreamRequest(namespace: parts[3], name: parts[5], isExec: isExec, subprotocol: subprotocol, query: Self.query(whole))
+    }
+
+    /// Whether a WebSocket upgrade should go to the upgrade handler: only one this server may
+    /// accept. Any other (no or a bad token, no permission, a path that is not a stream)
+    /// reaches the API handler instead and gets its 401, 403 or error, as upstream answers
+    /// before it upgrades anything.
+    func keepsWebSocketUpgrade(target: String, authorization: String?, protocols: String?) -> Bool {
+        self.request(target: target, authorization: authorization, protocols: protocols) != nil
     }
 
     static func sendStatus(_ outbound: WebSocketOutboundWriter, _ status: Status) async throws {

@@ -5,6 +5,8 @@ import PorticoStore
 /// A served resource, whatever its type: what the router calls.
 protocol ServedResource: Sendable {
     var info: ResourceInfo { get }
+    /// Whether a delete answers with the deleted object rather than a Status.
+    var returnsDeletedObject: Bool { get }
     func handle(_ request: APIRequest, _ requestInfo: RequestInfo) async -> APIResponse
     /// Namespace deletion: deletes the object at once; returns whether it is still there
     /// (finalizers hold it).
@@ -23,6 +25,7 @@ final class TypedResource<Object: TablePrintable>: ServedResource, @unchecked Se
     let strategy: ResourceStrategy<Object>
     let context: ServerContext
     var info: ResourceInfo { self.strategy.info }
+    var returnsDeletedObject: Bool { self.strategy.returnsDeletedObject }
 
     init(_ strategy: ResourceStrategy<Object>, context: ServerContext) {
         self.strategy = strategy
@@ -328,6 +331,12 @@ final class TypedResource<Object: TablePrintable>: ServedResource, @unchecked Se
                 throw APIError.invalid(kind: self.info.kind, group: self.info.group, name: object.metadata.name, errors: errors)
             }
         }
+        do {
+            try await self.admit(request.user, .create, subresource: "", new: object, old: nil)
+        } catch {
+            allocation.revert()
+            throw error
+        }
         if request.query["dryRun"] == "All" {
             allocation.revert()
             return object
@@ -440,6 +449,12 @@ final class TypedResource<Object: TablePrintable>: ServedResource, @unchecked Se
                 throw APIError.invalid(kind: self.info.kind, group: self.info.group, name: name, errors: errors)
             }
         }
+        do {
+            try await self.admit(request.user, .update, subresource: subresource ?? "", new: new, old: old)
+        } catch {
+            allocation.revert()
+            throw error
+        }
         if request.query["dryRun"] == "All" {
             allocation.revert()
             return (new, false)
@@ -510,7 +525,8 @@ final class TypedResource<Object: TablePrintable>: ServedResource, @unchecked Se
 
     func delete(_ request: APIRequest, _ requestInfo: RequestInfo) async throws -> APIResponse {
         let options = try self.deleteOptions(request)
-        let (object, deleted) = try await self.deleteObject(namespace: requestInfo.namespace, name: requestInfo.name, options: options)
+        let (object, deleted) = try await self.deleteObject(namespace: requestInfo.namespace, name: requestInfo.name, options: options,
+                                                            user: request.user)
         if !deleted || self.strategy.returnsDeletedObject {
             return try self.respond(200, object, request)
         }
@@ -521,13 +537,14 @@ final class TypedResource<Object: TablePrintable>: ServedResource, @unchecked Se
 
     /// Deletes now, or marks for deletion when finalizers (or graceful pod deletion) hold the
     /// object. Returns the object and whether it is gone.
-    func deleteObject(namespace: String, name: String, options: DeleteOptions) async throws -> (Object, Bool) {
+    func deleteObject(namespace: String, name: String, options: DeleteOptions, user: UserInfo = .admin) async throws -> (Object, Bool) {
         let key = self.key(namespace: namespace, name: name)
         for _ in 0..<5 {
             guard let current = try await self.store.get(key) else {
                 throw APIError.notFound(resource: self.info.resource, group: self.info.group, name: name)
             }
             var object = try self.decodeStored(current.object)
+            try await self.admit(user, .delete, subresource: "", new: nil, old: object)
             if let uid = options.preconditions?.uid, uid != object.metadata.uid {
                 throw APIError.conflict(resource: self.info.resource, group: self.info.group, name: name,
                                         message: "Precondition failed: UID in precondition: \(uid), UID in object meta: \(object.metadata.uid)")
@@ -596,7 +613,8 @@ final class TypedResource<Object: TablePrintable>: ServedResource, @unchecked Se
             let object = try self.decodeStored(item.object)
             guard self.matches(object, selectors) else { continue }
             do {
-                let (result, _) = try await self.deleteObject(namespace: object.metadata.namespace, name: object.metadata.name, options: options)
+                let (result, _) = try await self.deleteObject(namespace: object.metadata.namespace, name: object.metadata.name, options: options,
+                                                              user: request.user)
                 var json = try result.toJSON()
                 json["kind"] = nil
                 json["apiVersion"] = nil

@@ -21,6 +21,14 @@ final class UpgradeHeaderFilter: ChannelInboundHandler, RemovableChannelHandler 
     static let renamed = "X-Portico-Upgrade"
 
     private var buffered: ByteBuffer?
+    /// Whether a WebSocket upgrade (request target, Authorization, Sec-WebSocket-Protocol)
+    /// goes to the upgrade handler; one that does not is renamed too, so the API handler
+    /// answers it.
+    let keepsWebSocket: @Sendable (_ target: String, _ authorization: String?, _ protocols: String?) -> Bool
+
+    init(keepsWebSocket: @escaping @Sendable (_ target: String, _ authorization: String?, _ protocols: String?) -> Bool = { _, _, _ in true }) {
+        self.keepsWebSocket = keepsWebSocket
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var incoming = self.unwrapInboundIn(data)
@@ -31,7 +39,7 @@ final class UpgradeHeaderFilter: ChannelInboundHandler, RemovableChannelHandler 
         }
         let bytes = Array(self.buffered!.readableBytesView)
         if let end = Self.endOfHead(bytes) {
-            var rewritten = ByteBuffer(string: Self.rewrite(String(decoding: bytes[..<end], as: UTF8.self)))
+            var rewritten = ByteBuffer(string: Self.rewrite(String(decoding: bytes[..<end], as: UTF8.self), keepsWebSocket: self.keepsWebSocket))
             rewritten.writeBytes(bytes[end...])
             self.buffered = rewritten
             self.passOn(context)
@@ -62,12 +70,24 @@ final class UpgradeHeaderFilter: ChannelInboundHandler, RemovableChannelHandler 
         return nil
     }
 
-    /// The head with a non-WebSocket `Upgrade` header renamed; other lines untouched.
-    static func rewrite(_ head: String) -> String {
-        head.components(separatedBy: "\r\n").map { line in
-            guard let colon = line.firstIndex(of: ":"), line[..<colon].lowercased() == "upgrade",
-                  !line[line.index(after: colon)...].lowercased().contains("websocket") else { return line }
-            return Self.renamed + line[colon...]
+    /// The head with a non-WebSocket `Upgrade` header renamed, and a WebSocket one that
+    /// `keepsWebSocket` refuses; other lines untouched.
+    static func rewrite(_ head: String,
+                        keepsWebSocket: (_ target: String, _ authorization: String?, _ protocols: String?) -> Bool = { _, _, _ in true }) -> String {
+        let lines = head.components(separatedBy: "\r\n")
+        func header(_ name: String) -> String? {
+            for line in lines.dropFirst() {
+                guard let colon = line.firstIndex(of: ":"), line[..<colon].lowercased() == name else { continue }
+                return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            }
+            return nil
+        }
+        let target = lines.first?.split(separator: " ").dropFirst().first.map(String.init) ?? ""
+        let webSocketKept = keepsWebSocket(target, header("authorization"), header("sec-websocket-protocol"))
+        return lines.map { line in
+            guard let colon = line.firstIndex(of: ":"), line[..<colon].lowercased() == "upgrade" else { return line }
+            let isWebSocket = line[line.index(after: colon)...].lowercased().contains("websocket")
+            return isWebSocket && webSocketKept ? line : Self.renamed + line[colon...]
         }.joined(separator: "\r\n")
     }
 }

@@ -84,3 +84,22 @@ struct ConnectionGuardTests {
         #expect(try tls.readInbound(as: ByteBuffer.self)?.readableBytes == 6)
     }
 }
+
+extension ConnectionGuardTests {
+    /// A WebSocket upgrade: the 101 goes out whole (written and flushed together, as NIO's
+    /// upgrade handler sends it) and the guard leaves the pipeline.
+    @Test func theGuardStepsAsideForAnUpgrade() throws {
+        let channel = try Self.channel()
+        try channel.writeInbound(ByteBuffer(string: "GET /api/v1/namespaces/default/pods/p/exec HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\n\r\n"))
+        _ = try channel.readInbound(as: HTTPServerRequestPart.self)
+        var headers = HTTPHeaders()
+        headers.add(name: "Upgrade", value: "websocket")
+        channel.writeAndFlush(HTTPServerResponsePart.head(HTTPResponseHead(version: .http1_1, status: .switchingProtocols, headers: headers)),
+                              promise: nil)
+        var out = try #require(try channel.readOutbound(as: ByteBuffer.self))
+        #expect(out.readString(length: out.readableBytes)?.hasPrefix("HTTP/1.1 101 Switching Protocols\r\n") == true)
+        #expect(throws: (any Error).self) { try channel.pipeline.syncOperations.handler(type: RequestGuard.self) }
+        channel.embeddedEventLoop.advanceTime(by: .seconds(600))
+        #expect(channel.isActive)
+    }
+}
