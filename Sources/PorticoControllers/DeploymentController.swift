@@ -173,7 +173,7 @@ final class DeploymentController: QueueController {
         var annotations = d.metadata.annotations.filter { !DeploymentRollout.notCopied.contains($0.key) }
         annotations[DeploymentRollout.revisionAnnotation] = String(revision)
         annotations[DeploymentRollout.desiredReplicasAnnotation] = String(d.spec.replicas ?? 1)
-        annotations[DeploymentRollout.maxReplicasAnnotation] = String((d.spec.replicas ?? 1) + DeploymentRollout.bounds(d).surge)
+        annotations[DeploymentRollout.maxReplicasAnnotation] = String(Int64(d.spec.replicas ?? 1) + Int64(DeploymentRollout.bounds(d).surge))
         return annotations
     }
 
@@ -202,7 +202,7 @@ final class DeploymentController: QueueController {
         var updated = rs
         updated.spec.replicas = size
         updated.metadata.annotations[DeploymentRollout.desiredReplicasAnnotation] = String(d.spec.replicas ?? 1)
-        updated.metadata.annotations[DeploymentRollout.maxReplicasAnnotation] = String((d.spec.replicas ?? 1) + DeploymentRollout.bounds(d).surge)
+        updated.metadata.annotations[DeploymentRollout.maxReplicasAnnotation] = String(Int64(d.spec.replicas ?? 1) + Int64(DeploymentRollout.bounds(d).surge))
         if updated == rs { return rs }
         let written = try await self.context.client.update(updated)
         if from != size {

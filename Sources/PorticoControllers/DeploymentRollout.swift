@@ -63,40 +63,42 @@ public enum DeploymentRollout {
         let current = new.spec.replicas ?? 0
         if d.spec.strategy.type == "Recreate" { return replicas }
         let (surge, _) = self.bounds(d)
-        let total = all.reduce(Int32(0)) { $0 + ($1.spec.replicas ?? 0) }
-        let maxTotal = replicas + surge
+        // In Int64: replica counts near Int32.max must not trap (Go's int32 would wrap).
+        let total = all.reduce(Int64(0)) { $0 + Int64($1.spec.replicas ?? 0) }
+        let maxTotal = Int64(replicas) + Int64(surge)
         if total >= maxTotal { return current }
-        let up = min(maxTotal - total, replicas - current)
-        return current + max(0, up)
+        let up = min(maxTotal - total, Int64(replicas) - Int64(current))
+        return Int32(clamping: Int64(current) + max(0, up))
     }
 
     /// How many old replicas may go now: first unavailable ones, then available ones down to
     /// the minimum available (upstream's reconcileOldReplicaSets). Returns the new sizes.
     public static func scaleDownOld(_ d: Deployment, old: [ReplicaSet], new: ReplicaSet?) -> [String: Int32] {
-        let replicas = d.spec.replicas ?? 1
-        let oldTotal = old.reduce(Int32(0)) { $0 + ($1.spec.replicas ?? 0) }
+        // In Int64 (as newReplicaSetReplicas): sums of replica counts may pass Int32.max.
+        let replicas = Int64(d.spec.replicas ?? 1)
+        let oldTotal = old.reduce(Int64(0)) { $0 + Int64($1.spec.replicas ?? 0) }
         guard oldTotal > 0 else { return [:] }
         let all = old + (new.map { [$0] } ?? [])
-        let allTotal = all.reduce(Int32(0)) { $0 + ($1.spec.replicas ?? 0) }
+        let allTotal = all.reduce(Int64(0)) { $0 + Int64($1.spec.replicas ?? 0) }
         let (_, maxUnavailable) = self.bounds(d)
-        let minAvailable = replicas - maxUnavailable
-        let newUnavailable = (new?.spec.replicas ?? 0) - (new?.status.availableReplicas ?? 0)
+        let minAvailable = replicas - Int64(maxUnavailable)
+        let newUnavailable = Int64(new?.spec.replicas ?? 0) - Int64(new?.status.availableReplicas ?? 0)
         let maxScaledDown = allTotal - minAvailable - newUnavailable
         guard maxScaledDown > 0 else { return [:] }
-        var sizes: [String: Int32] = [:]
-        for rs in old { sizes[rs.metadata.name] = rs.spec.replicas ?? 0 }
+        var sizes: [String: Int64] = [:]
+        for rs in old { sizes[rs.metadata.name] = Int64(rs.spec.replicas ?? 0) }
         // Unhealthy replicas first, oldest ReplicaSet first.
         var budget = maxScaledDown
         for rs in old.sorted(by: self.olderFirst) where budget > 0 {
             let size = sizes[rs.metadata.name]!
-            let unhealthy = size - rs.status.availableReplicas
+            let unhealthy = size - Int64(rs.status.availableReplicas)
             guard size > 0, unhealthy > 0 else { continue }
             let cut = min(budget, unhealthy)
             sizes[rs.metadata.name] = size - cut
             budget -= cut
         }
         // Then available ones, keeping the minimum available.
-        let available = all.reduce(Int32(0)) { $0 + $1.status.availableReplicas }
+        let available = all.reduce(Int64(0)) { $0 + Int64($1.status.availableReplicas) }
         var removable = min(available - minAvailable, budget)
         for rs in old.sorted(by: self.olderFirst) where removable > 0 {
             let size = sizes[rs.metadata.name]!
@@ -105,7 +107,7 @@ public enum DeploymentRollout {
             sizes[rs.metadata.name] = size - cut
             removable -= cut
         }
-        return sizes.filter { name, size in old.first { $0.metadata.name == name }?.spec.replicas != size }
+        return sizes.mapValues { Int32(clamping: $0) }.filter { name, size in old.first { $0.metadata.name == name }?.spec.replicas != size }
     }
 
     static func olderFirst(_ a: ReplicaSet, _ b: ReplicaSet) -> Bool {
@@ -138,9 +140,9 @@ public enum DeploymentRollout {
             return sizes
         }
         let (surge, _) = self.bounds(d)
-        let allowed = replicas + surge
-        let current = active.reduce(Int32(0)) { $0 + ($1.spec.replicas ?? 0) }
-        let toAdd = allowed - current
+        let allowed = Int32(clamping: Int64(replicas) + Int64(surge))
+        let current = self.sum(active.map { $0.spec.replicas ?? 0 })
+        let toAdd = Int32(clamping: Int64(allowed) - Int64(current))
         guard toAdd != 0 else { return [:] }
         // Scaling up favours the largest (newest on a tie); scaling down the largest (oldest on a tie).
         let ordered = active.sorted { a, b in
@@ -156,31 +158,36 @@ public enum DeploymentRollout {
             var proportion: Int32 = 0
             if annotated > 0 {
                 let scaled = (Int64(size) * Int64(allowed) + Int64(annotated) - 1) / Int64(annotated)
-                proportion = Int32(scaled) - size
+                proportion = Int32(clamping: scaled - Int64(size))
             }
             let room = toAdd - added
             proportion = toAdd > 0 ? min(proportion, room) : max(proportion, room)
-            sizes[rs.metadata.name] = size + proportion
-            added += proportion
+            sizes[rs.metadata.name] = Int32(clamping: Int64(size) + Int64(proportion))
+            added = Int32(clamping: Int64(added) + Int64(proportion))
         }
         if added != toAdd, let first = ordered.first {
-            sizes[first.metadata.name] = max(0, sizes[first.metadata.name]! + (toAdd - added))
+            sizes[first.metadata.name] = Int32(clamping: max(0, Int64(sizes[first.metadata.name]!) + Int64(toAdd) - Int64(added)))
         }
         return sizes.filter { name, size in all.first { $0.metadata.name == name }?.spec.replicas != size }
+    }
+
+    /// A sum of replica counts that saturates at Int32.max instead of trapping (Go's int32 wraps).
+    static func sum(_ values: [Int32]) -> Int32 {
+        Int32(clamping: values.reduce(Int64(0)) { $0 + Int64($1) })
     }
 
     // MARK: status
 
     public static func status(_ d: Deployment, all: [ReplicaSet], new: ReplicaSet?) -> DeploymentStatus {
         var status = d.status
-        let available = all.reduce(Int32(0)) { $0 + $1.status.availableReplicas }
-        let total = all.reduce(Int32(0)) { $0 + ($1.spec.replicas ?? 0) }
+        let available = self.sum(all.map(\.status.availableReplicas))
+        let total = self.sum(all.map { $0.spec.replicas ?? 0 })
         status.observedGeneration = d.metadata.generation
-        status.replicas = all.reduce(Int32(0)) { $0 + $1.status.replicas }
+        status.replicas = self.sum(all.map(\.status.replicas))
         status.updatedReplicas = new?.status.replicas ?? 0
-        status.readyReplicas = all.reduce(Int32(0)) { $0 + $1.status.readyReplicas }
+        status.readyReplicas = self.sum(all.map(\.status.readyReplicas))
         status.availableReplicas = available
-        status.unavailableReplicas = max(0, total - available)
+        status.unavailableReplicas = Int32(clamping: max(0, Int64(total) - Int64(available)))
         return status
     }
 

@@ -164,20 +164,24 @@ final class SchemaBuilder {
         case is Int32.Type: return ["type": "integer", "format": "int32"]
         case is Int64.Type, is Int.Type: return ["type": "integer", "format": "int64"]
         case is Double.Type: return ["type": "number", "format": "double"]
+        // Go writes a zero time as null.
         case is Time.Type:
-            return self.named("io.k8s.apimachinery.pkg.apis.meta.v1.Time", ["type": "string", "format": "date-time"])
+            return self.named("io.k8s.apimachinery.pkg.apis.meta.v1.Time", ["type": "string", "format": "date-time", "nullable": true])
         case is MicroTime.Type:
-            return self.named("io.k8s.apimachinery.pkg.apis.meta.v1.MicroTime", ["type": "string", "format": "date-time"])
+            return self.named("io.k8s.apimachinery.pkg.apis.meta.v1.MicroTime", ["type": "string", "format": "date-time", "nullable": true])
+        // OpenAPI v3's form (v2 has only type string).
         case is IntOrString.Type:
-            return self.named("io.k8s.apimachinery.pkg.util.intstr.IntOrString", ["type": "string", "format": "int-or-string"])
+            return self.named("io.k8s.apimachinery.pkg.util.intstr.IntOrString",
+                              ["format": "int-or-string", "oneOf": [["type": "integer"], ["type": "string"]]])
         case is Quantity.Type:
             return self.named("io.k8s.apimachinery.pkg.api.resource.Quantity", ["type": "string"])
         case is JSON.Type: return ["type": "object", "x-kubernetes-preserve-unknown-fields": true]
         default: break
         }
         if T.self is any StringEnum.Type { return ["type": "string"] }
-        if let array = T.self as? any SchemaArray.Type { return ["type": "array", "items": array.elementSchema(self)] }
-        if let map = T.self as? any SchemaMap.Type { return ["type": "object", "additionalProperties": map.valueSchema(self)] }
+        // Go writes a nil slice or map that has no omitempty as null.
+        if let array = T.self as? any SchemaArray.Type { return ["type": "array", "items": array.elementSchema(self), "nullable": true] }
+        if let map = T.self as? any SchemaMap.Type { return ["type": "object", "additionalProperties": map.valueSchema(self), "nullable": true] }
         if let optional = T.self as? any SchemaOptional.Type { return optional.wrappedSchema(self) }
         return ["allOf": [["$ref": .string(self.reference(T.self))]]]
     }

@@ -15,6 +15,25 @@ enum PatchHandler {
     static let unsupportedMessage =
         "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json"
 
+    /// A patch body read as its media type says, a bad one answered 400 as upstream answers it.
+    static func document(_ kind: Kind, _ body: [UInt8]) throws(APIError) -> JSON {
+        do {
+            if kind == .apply {
+                guard let document = try YAMLDocuments.parse(String(decoding: body, as: UTF8.self)).first else {
+                    throw APIError.badRequest("error decoding YAML: empty document")
+                }
+                return document
+            }
+            return try JSON.parse(bytes: body)
+        } catch let error as APIError {
+            throw error
+        } catch let error as YAMLDocuments.Failure {
+            throw APIError.badRequest("error decoding YAML: \(error)")
+        } catch {
+            throw APIError.badRequest("error decoding patch: \(error)")
+        }
+    }
+
     static func handle<Object: TablePrintable>(_ resource: TypedResource<Object>, _ request: APIRequest, _ requestInfo: RequestInfo,
                                                subresource: String?) async throws -> APIResponse {
         let contentType = (request.header("content-type") ?? "").split(separator: ";").first.map {
@@ -32,23 +51,7 @@ enum PatchHandler {
         if !optionErrors.isEmpty {
             throw APIError.invalid(kind: "PatchOptions", group: "meta.k8s.io", name: "", errors: optionErrors)
         }
-        let patch: JSON
-        do {
-            if kind == .apply {
-                guard let document = try YAMLDocuments.parse(String(decoding: request.body, as: UTF8.self)).first else {
-                    throw APIError.badRequest("error decoding YAML: empty document")
-                }
-                patch = document
-            } else {
-                patch = try JSON.parse(bytes: request.body)
-            }
-        } catch let error as APIError {
-            throw error
-        } catch let error as YAMLDocuments.Failure {
-            throw APIError.badRequest("error decoding YAML: \(error)")
-        } catch {
-            throw APIError.badRequest("error decoding patch: \(error)")
-        }
+        let patch = try Self.document(kind, request.body)
         let schema = MergeSchema.forKind(resource.info.kind)
         let manager = ManagedFields.manager(request)
         var warnings: [String] = []
@@ -133,15 +136,25 @@ enum ScaleSubresource {
         if requestInfo.verb == .get { return .json(200, self.scale(stored.object, info: resource.info)) }
         var scale = self.scale(stored.object, info: resource.info)
         if requestInfo.verb == .patch {
-            let patch = try JSON.parse(bytes: request.body)
-            let type = (request.header("content-type") ?? "").split(separator: ";").first.map { String($0) } ?? ""
-            switch type {
-            case PatchHandler.Kind.json.rawValue: scale = try Patches.jsonPatch(scale, patch)
-            case PatchHandler.Kind.merge.rawValue, PatchHandler.Kind.strategic.rawValue: scale = Patches.mergePatch(scale, patch)
-            default: throw APIError.unsupportedMediaType(PatchHandler.unsupportedMessage)
+            let type = TypedResource<Object>.mediaType(request.header("content-type"))
+            guard let kind = PatchHandler.Kind(rawValue: type) else { throw APIError.unsupportedMediaType(PatchHandler.unsupportedMessage) }
+            let patch = try PatchHandler.document(kind, request.body)
+            switch kind {
+            case .json:
+                do {
+                    scale = try Patches.jsonPatch(scale, patch)
+                } catch {
+                    throw APIError(Status(message: "\(error)", reason: .invalid, code: 422))
+                }
+            // Apply on a Scale: its few fields merge as the patch gives them.
+            case .merge, .strategic, .apply: scale = Patches.mergePatch(scale, patch)
             }
         } else {
-            scale = try JSON.parse(bytes: request.body)
+            do {
+                scale = try JSON.parse(bytes: request.body)
+            } catch {
+                throw APIError.badRequest("couldn't get version/kind; json parse error: \(error)")
+            }
         }
         guard let replicas = scale["spec"]?["replicas"]?.integerValue, replicas >= 0, replicas <= Int64(Int32.max) else {
             throw APIError.invalid(kind: "Scale", group: "autoscaling", name: requestInfo.name, errors: [

@@ -57,7 +57,12 @@ final class TypedResource<Object: TablePrintable>: ServedResource, @unchecked Se
             case .update: return try await self.update(request, requestInfo, subresource: nil)
             case .patch: return try await self.patch(request, requestInfo, subresource: nil)
             case .delete: return try await self.delete(request, requestInfo)
-            case .deletecollection: return try await self.deleteCollection(request, requestInfo)
+            case .deletecollection:
+                // Namespaces cannot be deleted as a collection (upstream's namespace storage has no such verb).
+                guard Discovery.verbs(self.info).contains("deletecollection") else {
+                    throw APIError.methodNotAllowed("the server does not allow this method on the requested resource")
+                }
+                return try await self.deleteCollection(request, requestInfo)
             case nil:
                 throw APIError.methodNotAllowed("the server does not allow this method on the requested resource")
             }

@@ -202,6 +202,20 @@ struct DeploymentRolloutTests {
         #expect(DeploymentRollout.scaleDownOld(d, old: [old3], new: Self.rs("web-new", spec: 2, available: 0, created: 2)).isEmpty)
     }
 
+    /// Counts near Int32.max saturate instead of trapping (the API accepts any int32 replicas;
+    /// schemathesis scaled a Deployment to 2147483647 and the controller crashed the server).
+    @Test func replicaCountsNearTheLimitDoNotTrap() {
+        let d = Self.deployment(replicas: Int32.max, surge: "1000%")
+        let old = Self.rs("web-old", spec: Int32.max, available: Int32.max, created: 1)
+        let new = Self.rs("web-new", spec: Int32.max - 1, available: 0, created: 2)
+        #expect(DeploymentRollout.bounds(d).surge == Int32.max)
+        #expect(DeploymentRollout.newReplicaSetReplicas(d, all: [old, new], new: new) == Int32.max)
+        #expect(DeploymentRollout.scaleDownOld(d, old: [old], new: new).values.allSatisfy { $0 >= 0 && $0 < Int32.max })
+        #expect(DeploymentRollout.status(d, all: [old, new], new: new).replicas == Int32.max)
+        _ = DeploymentRollout.scale(d, all: [old, new], new: new)
+        #expect(IntOrString.string("99999999999999%").scaledValue(total: Int32.max, roundUp: true) == Int32.max)
+    }
+
     @Test func proportionalScalingDuringARollout() {
         var d = Self.deployment(replicas: 20)  // surge 5
         var old = Self.rs("web-old", spec: 8, available: 8, created: 1)

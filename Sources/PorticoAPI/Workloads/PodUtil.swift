@@ -99,9 +99,11 @@ extension IntOrString {
         case .int(let v): return v
         case .string(let s):
             guard s.hasSuffix("%"), let percent = Int64(s.dropLast()) else { return Int32(s) }
-            let product = percent * Int64(total)
-            let value = roundUp ? (product + 99) / 100 : product / 100
-            return Int32(value)
+            // Saturating: Go's int arithmetic would wrap where Swift's traps.
+            let (product, overflow) = percent.multipliedReportingOverflow(by: Int64(total))
+            if overflow { return percent < 0 ? Int32.min : Int32.max }
+            let value = roundUp ? product / 100 + (product % 100 > 0 ? 1 : 0) : product / 100
+            return Int32(clamping: value)
         }
     }
 }
