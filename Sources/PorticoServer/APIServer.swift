@@ -239,6 +239,7 @@ public final class APIServer: Sendable {
                 configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: port), serverName: nil),
                 logger: self.logger))
         }
+        services.append(MemoryTrimmer())
         services.append(StoreCloser(store: self.store, context: self.context))
         return services
     }
@@ -286,7 +287,9 @@ struct HTTPAdapter: HTTPResponder {
         do {
             var buffer = try await request.body.collect(upTo: self.maxBodySize)
             body = buffer.readBytes(length: buffer.readableBytes) ?? []
+            MemoryReturn.note(bytes: body.count)
         } catch {
+            MemoryReturn.note(bytes: self.maxBodySize)
             // Upstream's words; the connection closes rather than read the rest of the body.
             let status = Status(message: "Request entity too large: limit is \(self.maxBodySize)", reason: .requestEntityTooLarge, code: 413)
             return Self.response(.json(413, (try? status.toJSON()) ?? [:], headers: [("Connection", "close")]))
@@ -297,6 +300,7 @@ struct HTTPAdapter: HTTPResponder {
     }
 
     static func response(_ response: APIResponse) -> Response {
+        if case .bytes(let bytes) = response.body { MemoryReturn.note(bytes: bytes.count) }
         var fields = HTTPFields()
         for (name, value) in response.headers {
             if let field = HTTPField.Name(name) { fields.append(HTTPField(name: field, value: value)) }

@@ -180,6 +180,7 @@ final class RequestGuard: ChannelDuplexHandler, RemovableChannelHandler {
         guard !self.failed else { return }
         self.failed = true
         self.disarmIdleTimer()
+        if answer.0 != .badRequest { MemoryReturn.note(bytes: MemoryReturn.large) }  // a head past a limit was buffered
         guard !self.responding else {
             context.close(promise: nil)
             return

@@ -2,8 +2,21 @@ import PorticoAPI
 import PorticoStore
 
 /// The state a read is served from: what a store gives at the revision the options ask for.
+/// Objects stay as their stored text until a page looks at them, one at a time.
 struct ListSnapshot {
-    var objects: [(key: ObjectKey, json: JSON)]
+    enum Stored {
+        case text(String)
+        case tree(JSON)
+
+        func parsed() throws -> JSON {
+            switch self {
+            case .text(let text): return try JSON.parse(text)
+            case .tree(let json): return json
+            }
+        }
+    }
+
+    var objects: [(key: ObjectKey, stored: Stored)]
     var resourceVersion: Int64
 }
 
@@ -71,8 +84,8 @@ extension TypedResource {
     }
 
     func current(namespace: String?) async throws -> ListSnapshot {
-        let (items, rv) = try await self.store.list(resource: self.info.storageResource, namespace: namespace)
-        return ListSnapshot(objects: items.map { ($0.key, $0.object) }, resourceVersion: rv)
+        let (items, rv) = try await self.store.listText(resource: self.info.storageResource, namespace: namespace)
+        return ListSnapshot(objects: items.map { ($0.key, .text($0.text)) }, resourceVersion: rv)
     }
 
     /// The objects at revision `rv`: the current state with the kept changes since `rv`
@@ -86,11 +99,11 @@ extension TypedResource {
             guard case .expired = error else { throw error }
             throw continued ? APIError.continueTooOld(start: start) : APIError.listTooOld
         }
-        var objects = Dictionary(uniqueKeysWithValues: current.objects.map { ($0.key, $0.json) })
+        var objects = Dictionary(uniqueKeysWithValues: current.objects.map { ($0.key, $0.stored) })
         for event in events.reversed() {
             switch event.kind {
             case .added: objects[event.key] = nil
-            case .modified, .deleted: objects[event.key] = event.previous
+            case .modified, .deleted: objects[event.key] = event.previous.map { .tree($0) }
             }
         }
         return ListSnapshot(objects: objects.map { ($0.key, $0.value) }, resourceVersion: rv)
@@ -101,48 +114,55 @@ extension TypedResource {
         let options = try ListOptions.parse(request.query)
         let namespace = self.info.namespaced && !requestInfo.namespace.isEmpty ? requestInfo.namespace : nil
         let snapshot = try await self.snapshot(options.read, namespace: namespace, continued: options.continued, start: options.start)
-        let (objects, meta) = try self.page(snapshot, options, selectors)
         let format = try ResponseFormat.parse(accept: request.header("accept"), query: request.query)
         if format.shape == .table {
-            let table = try TablePrinter.table(objects, metadata: meta, now: .now(), includeObject: format.includeObject)
+            var rows: [TableRow] = []
+            let now = MicroTime.now()
+            let meta = try self.page(snapshot, options, selectors) { rows.append(try TablePrinter.row($0, now: now, includeObject: format.includeObject)) }
+            let table = Table(metadata: meta, columnDefinitions: Object.columnDefinitions, rows: rows)
             return .json(200, try self.tableJSON(table, format))
         }
-        var items: [JSON] = []
-        items.reserveCapacity(objects.count)
-        for object in objects {
+        // Each item is written as soon as it is found, so a list holds the answer's bytes and
+        // one object's trees, not every object's.
+        var items: [UInt8] = []
+        let meta = try self.page(snapshot, options, selectors) { object in
             var json = try object.toJSON()
             json["kind"] = nil
             json["apiVersion"] = nil
-            items.append(json)
+            if !items.isEmpty { items.append(UInt8(ascii: ",")) }
+            items += json.serializedBytes()
         }
-        let list: JSON = [
-            "kind": .string(self.info.kind + "List"), "apiVersion": .string(self.info.groupVersion),
-            "metadata": try meta.toJSON(), "items": .array(items),
-        ]
-        return .json(200, list)
+        let head: JSON = ["kind": .string(self.info.kind + "List"), "apiVersion": .string(self.info.groupVersion), "metadata": try meta.toJSON()]
+        var body = head.serializedBytes()
+        body.removeLast()  // the closing brace: the items follow
+        body += Array(",\"items\":[".utf8) + items + Array("]}\n".utf8)
+        return APIResponse(status: 200, headers: [("Content-Type", "application/json")], body: .bytes(body))
     }
 
-    /// One page: the matching objects after the start key, at most `limit`; a continue token
-    /// when more objects follow (matching or not, as upstream's paging over etcd keys), and
-    /// how many follow when nothing is filtered. Labels are checked before an object is decoded.
-    func page(_ snapshot: ListSnapshot, _ options: ListOptions, _ selectors: Selectors) throws -> ([Object], ListMeta) {
-        var objects: [Object] = []
+    /// One page: the matching objects after the start key, at most `limit`, each handed to
+    /// `emit` as it is found; a continue token when more objects follow (matching or not, as
+    /// upstream's paging over etcd keys), and how many follow when nothing is filtered.
+    /// Labels are checked before an object is decoded.
+    func page(_ snapshot: ListSnapshot, _ options: ListOptions, _ selectors: Selectors, emit: (Object) throws -> Void) throws -> ListMeta {
         var meta = ListMeta(resourceVersion: String(snapshot.resourceVersion))
         let first = options.start.isEmpty ? 0 : snapshot.objects.firstIndex { self.sortKey($0.key) > options.start } ?? snapshot.objects.count
+        var count = 0
+        var last: ObjectKey? = nil
         for index in first..<snapshot.objects.count {
-            if options.limit > 0, objects.count == options.limit {
-                let last = objects.last!
-                meta.continue = ContinueToken(resourceVersion: snapshot.resourceVersion,
-                                              start: self.sortKey(self.key(namespace: last.metadata.namespace, name: last.metadata.name)) + "\u{0}").encoded
+            if options.limit > 0, count == options.limit, let last {
+                meta.continue = ContinueToken(resourceVersion: snapshot.resourceVersion, start: self.sortKey(last) + "\u{0}").encoded
                 if selectors.isEverything { meta.remainingItemCount = Int64(snapshot.objects.count - index) }
                 break
             }
-            let json = snapshot.objects[index].json
+            let json = try snapshot.objects[index].stored.parsed()
             guard selectors.labels.matches(Self.labels(json)) else { continue }
             let object = try self.decodeStored(json)
-            if self.matches(object, selectors) { objects.append(object) }
+            guard self.matches(object, selectors) else { continue }
+            try emit(object)
+            count += 1
+            last = snapshot.objects[index].key
         }
-        return (objects, meta)
+        return meta
     }
 
     /// `metadata.labels` of a stored object, read without decoding the whole object.

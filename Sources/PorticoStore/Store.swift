@@ -142,16 +142,34 @@ public final class Store: Sendable {
     /// Every object of `resource` (in `namespace`, or all namespaces when nil), sorted by
     /// namespace and name, with the revision the list is consistent at.
     public func list(resource: String, namespace: String? = nil) async throws -> (items: [StoredObject], resourceVersion: Int64) {
+        let (rows, rv) = try await self.listText(resource: resource, namespace: namespace)
+        return (try rows.map { StoredObject(key: $0.key, resourceVersion: $0.resourceVersion, object: try JSON.parse($0.text)) }, rv)
+    }
+
+    /// An object as its stored JSON text.
+    public struct StoredText: Sendable {
+        public var key: ObjectKey
+        public var resourceVersion: Int64
+        public var text: String
+    }
+
+    /// `list` without parsing: a list that looks at one object at a time holds one parsed
+    /// tree at a time (a tree takes some twenty times its text).
+    public func listText(resource: String, namespace: String? = nil) async throws -> (items: [StoredText], resourceVersion: Int64) {
         try await self.pool.read { db in
             let rv = try Int64.fetchOne(db, sql: "SELECT value FROM counters WHERE name = 'rv'") ?? 0
             let rows: [Row]
             if let namespace {
-                rows = try Row.fetchAll(db, sql: "SELECT * FROM objects WHERE resource = ? AND namespace = ? ORDER BY namespace, name",
+                rows = try Row.fetchAll(db, sql: "SELECT resource, namespace, name, rv, data FROM objects WHERE resource = ? AND namespace = ? ORDER BY namespace, name",
                                         arguments: [resource, namespace])
             } else {
-                rows = try Row.fetchAll(db, sql: "SELECT * FROM objects WHERE resource = ? ORDER BY namespace, name", arguments: [resource])
+                rows = try Row.fetchAll(db, sql: "SELECT resource, namespace, name, rv, data FROM objects WHERE resource = ? ORDER BY namespace, name",
+                                        arguments: [resource])
             }
-            return (try rows.map(Self.stored(from:)), rv)
+            return (rows.map { row in
+                StoredText(key: ObjectKey(resource: row["resource"], namespace: row["namespace"], name: row["name"]),
+                           resourceVersion: row["rv"], text: row["data"])
+            }, rv)
         }
     }
 
@@ -292,7 +310,14 @@ public final class StoreTransaction: @unchecked Sendable {
             sql: "INSERT INTO events (rv, kind, resource, namespace, name, data, previous) VALUES (?, ?, ?, ?, ?, ?, ?)",
             arguments: [rv, kind.rawValue, key.resource, key.namespace, key.name, text, previousText])
         self.events.append(StoreEvent(kind: kind, key: key, resourceVersion: rv, object: stored, previous: previous))
-        self.kept.append(KeptEvent(kind: kind, key: key, resourceVersion: rv, object: text, previous: previousText))
+        let kept: KeptEvent.Previous
+        if kind == .deleted, let revision = previous?["metadata"]?["resourceVersion"]?.stringValue.flatMap({ Int64($0) }),
+           previous?.withResourceVersion(rv) == stored {
+            kept = .sameObject(revision: revision)
+        } else {
+            kept = previousText.map { .text($0) } ?? .none
+        }
+        self.kept.append(KeptEvent(kind: kind, key: key, resourceVersion: rv, object: text, previous: kept))
         return StoredObject(key: key, resourceVersion: rv, object: stored)
     }
 

@@ -53,20 +53,33 @@ public struct StoreEvent: Sendable, Hashable {
 }
 
 /// A change as the history keeps it: the objects as JSON text, parsed again only when a
-/// watch starts in the past or a list is served as of an older revision.
+/// watch starts in the past or a list is served as of an older revision. A deletion's
+/// previous object is the deleted object at its earlier revision, so only that revision is
+/// kept for it.
 struct KeptEvent: Sendable {
+    enum Previous: Sendable {
+        case none
+        case text(String)
+        /// The event's own object, at this revision.
+        case sameObject(revision: Int64)
+    }
+
     var kind: StoreEvent.Kind
     var key: ObjectKey
     var resourceVersion: Int64
     var object: String
-    var previous: String?
+    var previous: Previous
 
-    init(kind: StoreEvent.Kind, key: ObjectKey, resourceVersion: Int64, object: String, previous: String?) {
+    init(kind: StoreEvent.Kind, key: ObjectKey, resourceVersion: Int64, object: String, previous: Previous) {
         self.kind = kind
         self.key = key
         self.resourceVersion = resourceVersion
         self.object = object
         self.previous = previous
+    }
+
+    init(kind: StoreEvent.Kind, key: ObjectKey, resourceVersion: Int64, object: String, previous: String?) {
+        self.init(kind: kind, key: key, resourceVersion: resourceVersion, object: object, previous: previous.map { .text($0) } ?? .none)
     }
 
     init(_ event: StoreEvent) {
@@ -78,9 +91,13 @@ struct KeptEvent: Sendable {
     func parsed() -> StoreEvent? {
         guard let object = try? JSON.parse(self.object) else { return nil }
         var previous: JSON? = nil
-        if let text = self.previous {
+        switch self.previous {
+        case .none: break
+        case .text(let text):
             guard let parsed = try? JSON.parse(text) else { return nil }
             previous = parsed
+        case .sameObject(let revision):
+            previous = object.withResourceVersion(revision)
         }
         return StoreEvent(kind: self.kind, key: self.key, resourceVersion: self.resourceVersion, object: object, previous: previous)
     }

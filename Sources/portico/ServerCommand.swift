@@ -71,6 +71,7 @@ struct Server: AsyncParsableCommand {
     }
 
     func run() async throws {
+        MemoryReturn.limitArenas(to: 2)
         var logger = Logger(label: "portico-server")
         logger.logLevel = Logger.Level(rawValue: self.logLevel) ?? .info
         var configuration = APIServerConfiguration(dataDirectory: self.dataDir)

@@ -107,10 +107,11 @@ final class ServerProcess: @unchecked Sendable {
         try self.run("kubectl", arguments, input: input, environment: environment)
     }
 
-    func run(_ program: String, _ arguments: [String], input: String? = nil, environment: [String: String] = [:]) throws -> Output {
+    func run(_ program: String, _ arguments: [String], input: String? = nil, environment: [String: String] = [:],
+             timeout: TimeInterval = 120) throws -> Output {
         var env = ["KUBECONFIG": self.kubeconfig, "HOME": self.directory + "/home"]
         for (k, v) in environment { env[k] = v }
-        let result = try Command.run(program, arguments, environment: env, input: input)
+        let result = try Command.run(program, arguments, environment: env, input: input, timeout: timeout)
         return Output(status: result.status, stdout: result.stdout, stderr: result.stderr)
     }
 

@@ -31,11 +31,13 @@ public enum TablePrinter {
     public static func table<T: TablePrintable>(_ items: [T], metadata: ListMeta = ListMeta(), now: MicroTime = .now(),
                                                 includeObject: IncludeObjectPolicy = .metadata,
                                                 withHeaders: Bool = true) throws -> Table {
-        let rows = try items.map { item in
-            TableRow(cells: item.tableCells(now: now), conditions: item.tableConditions(),
-                     object: try self.rowObject(item, includeObject))
-        }
+        let rows = try items.map { try self.row($0, now: now, includeObject: includeObject) }
         return Table(metadata: metadata, columnDefinitions: withHeaders ? T.columnDefinitions : [], rows: rows)
+    }
+
+    /// One object's row (a table can be built a row at a time, holding rows, not objects).
+    public static func row<T: TablePrintable>(_ item: T, now: MicroTime, includeObject: IncludeObjectPolicy) throws -> TableRow {
+        TableRow(cells: item.tableCells(now: now), conditions: item.tableConditions(), object: try self.rowObject(item, includeObject))
     }
 
     static func rowObject<T: KubeObject>(_ item: T, _ policy: IncludeObjectPolicy) throws -> JSON? {
