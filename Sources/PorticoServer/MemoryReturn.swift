@@ -21,6 +21,8 @@ public enum MemoryReturn {
         return unsafeBitCast(pointer, to: type)
     }
 
+    private static let mallocTrim = Self.symbol("malloc_trim", as: MallocTrim.self)
+
     /// At most `count` malloc arenas (glibc's default is eight per core).
     public static func limitArenas(to count: Int32) {
         _ = self.symbol("mallopt", as: Mallopt.self)?(self.mArenaMax, count)
@@ -28,7 +30,7 @@ public enum MemoryReturn {
 
     /// Returns the free pages of every arena to the system.
     static func trim() {
-        _ = self.symbol("malloc_trim", as: MallocTrim.self)?(0)
+        _ = self.mallocTrim?(0)
     }
 
     /// Set when a request or an answer of at least `large` bytes went through (a big list, a
