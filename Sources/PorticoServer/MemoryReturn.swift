@@ -23,9 +23,16 @@ public enum MemoryReturn {
 
     private static let mallocTrim = Self.symbol("malloc_trim", as: MallocTrim.self)
 
-    /// At most `count` malloc arenas (glibc's default is eight per core).
+    private static let mMmapThreshold: Int32 = -3
+
+    /// At most `count` malloc arenas (glibc's default is eight per core), and allocations of
+    /// 128 KiB or more always in pages of their own, given back when freed. (glibc raises that
+    /// threshold each time such a block is freed, up to 32 MiB, after which a list's buffers
+    /// and a large body stay in the heap among small objects that pin their pages.)
     public static func limitArenas(to count: Int32) {
-        _ = self.symbol("mallopt", as: Mallopt.self)?(self.mArenaMax, count)
+        let mallopt = self.symbol("mallopt", as: Mallopt.self)
+        _ = mallopt?(self.mArenaMax, count)
+        _ = mallopt?(self.mMmapThreshold, 128 * 1024)
     }
 
     /// Returns the free pages of every arena to the system.

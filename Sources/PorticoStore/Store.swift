@@ -24,12 +24,16 @@ public final class Store: Sendable {
         var configuration = Configuration()
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
+            // 1 MiB of page cache a connection (SQLite's default is 2 MiB): the file is in the
+            // system's page cache anyway, and the pool has up to six connections.
+            try db.execute(sql: "PRAGMA cache_size = -1024")
         }
         configuration.label = "portico-store"
         self.pool = try DatabasePool(path: path, configuration: configuration)
         self.path = path
         self.historyLimit = historyLimit
-        self.hub = WatchHub(capacity: historyLimit)
+        let pool = self.pool
+        self.hub = WatchHub(capacity: historyLimit) { revisions in try Self.eventTexts(revisions, pool) }
         try Self.migrate(self.pool)
         try self.loadHistory()
     }
@@ -101,21 +105,36 @@ public final class Store: Sendable {
     }
 
     func loadHistory() throws {
-        let (events, rv, compacted) = try self.pool.read { db -> ([KeptEvent], Int64, Int64) in
+        let (events, rv, compacted) = try self.pool.read { db -> ([HistoryEntry], Int64, Int64) in
             let rv = try Int64.fetchOne(db, sql: "SELECT value FROM counters WHERE name = 'rv'") ?? 0
             let compacted = try Int64.fetchOne(db, sql: "SELECT value FROM counters WHERE name = 'compacted'") ?? 0
             let rows = try Row.fetchAll(
-                db, sql: "SELECT * FROM (SELECT * FROM events ORDER BY rv DESC LIMIT ?) ORDER BY rv", arguments: [self.historyLimit])
-            return (rows.map(Self.keptEvent(from:)), rv, compacted)
+                db, sql: "SELECT * FROM (SELECT rv, kind, resource, namespace, name FROM events ORDER BY rv DESC LIMIT ?) ORDER BY rv",
+                arguments: [self.historyLimit])
+            return (rows.map(Self.historyEntry(from:)), rv, compacted)
         }
         self.hub.load(events, currentRV: rv, compactedThrough: max(compacted, (events.first?.resourceVersion ?? rv + 1) - 1))
     }
 
-    static func keptEvent(from row: Row) -> KeptEvent {
-        KeptEvent(
+    static func historyEntry(from row: Row) -> HistoryEntry {
+        HistoryEntry(
             kind: StoreEvent.Kind(rawValue: row["kind"]) ?? .modified,
             key: ObjectKey(resource: row["resource"], namespace: row["namespace"], name: row["name"]),
-            resourceVersion: row["rv"], object: row["data"], previous: row["previous"])
+            resourceVersion: row["rv"])
+    }
+
+    /// The logged objects of the changes at `revisions` (sorted), read in one query.
+    static func eventTexts(_ revisions: [Int64], _ pool: DatabasePool) throws -> [Int64: (object: String, previous: String?)] {
+        guard let first = revisions.first, let last = revisions.last else { return [:] }
+        let wanted = Set(revisions)
+        return try pool.read { db in
+            var texts: [Int64: (object: String, previous: String?)] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT rv, data, previous FROM events WHERE rv BETWEEN ? AND ?", arguments: [first, last]) {
+                let rv: Int64 = row["rv"]
+                if wanted.contains(rv) { texts[rv] = (row["data"], row["previous"]) }
+            }
+            return texts
+        }
     }
 
     static func stored(from row: Row) throws -> StoredObject {
@@ -197,9 +216,10 @@ public final class Store: Sendable {
                 let transaction = txn
                 if let last = transaction.events.last {
                     try db.execute(sql: "UPDATE counters SET value = ? WHERE name = 'rv'", arguments: [last.resourceVersion])
-                    // Compact the log now and then, keeping `limit` events.
+                    // Compact the log now and then, keeping `limit` events and a margin: the
+                    // history in memory (which trails this commit) reads its objects from here.
                     if last.resourceVersion % 256 == 0 {
-                        let through = last.resourceVersion - Int64(limit)
+                        let through = last.resourceVersion - Int64(limit) - 1024
                         if through > 0 {
                             try db.execute(sql: "DELETE FROM events WHERE rv <= ?", arguments: [through])
                             try db.execute(sql: "UPDATE counters SET value = MAX(value, ?) WHERE name = 'compacted'", arguments: [through])
@@ -209,7 +229,7 @@ public final class Store: Sendable {
                 return .commit
             }
             // Published while this writer still holds the database, so events leave in revision order.
-            if let transaction { self.hub.publish(Array(zip(transaction.events, transaction.kept))) }
+            if let transaction { self.hub.publish(transaction.events) }
             return result!
         }
     }
@@ -258,8 +278,6 @@ public final class StoreTransaction: @unchecked Sendable {
     // Used only on the writer's thread, inside the transaction closure.
     let db: Database
     var events: [StoreEvent] = []
-    /// The same events as the history keeps them (text).
-    var kept: [KeptEvent] = []
     var nextRV: Int64
 
     init(db: Database) throws {
@@ -310,14 +328,6 @@ public final class StoreTransaction: @unchecked Sendable {
             sql: "INSERT INTO events (rv, kind, resource, namespace, name, data, previous) VALUES (?, ?, ?, ?, ?, ?, ?)",
             arguments: [rv, kind.rawValue, key.resource, key.namespace, key.name, text, previousText])
         self.events.append(StoreEvent(kind: kind, key: key, resourceVersion: rv, object: stored, previous: previous))
-        let kept: KeptEvent.Previous
-        if kind == .deleted, let revision = previous?["metadata"]?["resourceVersion"]?.stringValue.flatMap({ Int64($0) }),
-           previous?.withResourceVersion(rv) == stored {
-            kept = .sameObject(revision: revision)
-        } else {
-            kept = previousText.map { .text($0) } ?? .none
-        }
-        self.kept.append(KeptEvent(kind: kind, key: key, resourceVersion: rv, object: text, previous: kept))
         return StoredObject(key: key, resourceVersion: rv, object: stored)
     }
 

@@ -52,56 +52,39 @@ public struct StoreEvent: Sendable, Hashable {
     public var previous: JSON?
 }
 
-/// A change as the history keeps it: the objects as JSON text, parsed again only when a
-/// watch starts in the past or a list is served as of an older revision. A deletion's
-/// previous object is the deleted object at its earlier revision, so only that revision is
-/// kept for it.
-struct KeptEvent: Sendable {
-    enum Previous: Sendable {
-        case none
-        case text(String)
-        /// The event's own object, at this revision.
-        case sameObject(revision: Int64)
-    }
-
+/// A change as the history keeps it in memory: which object, which revision, what kind. The
+/// objects' text stays in the store's event log and is read back only when a watch starts in
+/// the past or a list is served as of an older revision (in memory, 10,000 changes of
+/// Services held some 15 MB of text).
+struct HistoryEntry: Sendable {
     var kind: StoreEvent.Kind
     var key: ObjectKey
     var resourceVersion: Int64
-    var object: String
-    var previous: Previous
 
-    init(kind: StoreEvent.Kind, key: ObjectKey, resourceVersion: Int64, object: String, previous: Previous) {
+    init(kind: StoreEvent.Kind, key: ObjectKey, resourceVersion: Int64) {
         self.kind = kind
         self.key = key
         self.resourceVersion = resourceVersion
-        self.object = object
-        self.previous = previous
-    }
-
-    init(kind: StoreEvent.Kind, key: ObjectKey, resourceVersion: Int64, object: String, previous: String?) {
-        self.init(kind: kind, key: key, resourceVersion: resourceVersion, object: object, previous: previous.map { .text($0) } ?? .none)
     }
 
     init(_ event: StoreEvent) {
-        self.init(kind: event.kind, key: event.key, resourceVersion: event.resourceVersion, object: event.object.serialized(),
-                  previous: event.previous?.serialized())
+        self.init(kind: event.kind, key: event.key, resourceVersion: event.resourceVersion)
     }
 
-    /// The event with its objects parsed; nil if the text is not JSON (it always is, as the store wrote it).
-    func parsed() -> StoreEvent? {
-        guard let object = try? JSON.parse(self.object) else { return nil }
-        var previous: JSON? = nil
-        switch self.previous {
-        case .none: break
-        case .text(let text):
-            guard let parsed = try? JSON.parse(text) else { return nil }
-            previous = parsed
-        case .sameObject(let revision):
-            previous = object.withResourceVersion(revision)
+    /// The event, with its objects parsed from the log's text; nil if the text is not JSON.
+    func event(object: String, previous: String?) -> StoreEvent? {
+        guard let parsedObject = try? JSON.parse(object) else { return nil }
+        var parsedPrevious: JSON? = nil
+        if let previous {
+            guard let parsed = try? JSON.parse(previous) else { return nil }
+            parsedPrevious = parsed
         }
-        return StoreEvent(kind: self.kind, key: self.key, resourceVersion: self.resourceVersion, object: object, previous: previous)
+        return StoreEvent(kind: self.kind, key: self.key, resourceVersion: self.resourceVersion, object: parsedObject, previous: parsedPrevious)
     }
 }
+
+/// The text of logged changes, by revision (what `HistoryEntry` leaves out).
+typealias EventTexts = @Sendable (_ revisions: [Int64]) throws -> [Int64: (object: String, previous: String?)]
 
 public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     case notFound(ObjectKey)

@@ -6,10 +6,10 @@ import Synchronization
 /// after N and then every new one, with no gap and no repeat, because registration and
 /// publication happen under one lock.
 ///
-/// The history keeps each change as JSON text (`KeptEvent`), not as a parsed tree: a tree
-/// takes some twenty times the memory of its text, and only a watch that starts in the past
-/// or a list served as of an older revision reads the history. Live watchers get the tree
-/// the writer already has.
+/// The history in memory is an index (`HistoryEntry`: kind, key, revision); the objects of
+/// a change are read back from the store's event log (`texts`) only for a watch that starts
+/// in the past or a list served as of an older revision. Live watchers get the tree the
+/// writer already has.
 final class WatchHub: Sendable {
     struct Filter: Sendable {
         var resource: String?
@@ -37,7 +37,7 @@ final class WatchHub: Sendable {
     }
 
     struct State {
-        var ring: [KeptEvent?]
+        var ring: [HistoryEntry?]
         var start = 0
         var count = 0
         /// The revision of the newest write (0 before the first).
@@ -47,7 +47,7 @@ final class WatchHub: Sendable {
         var watchers: [Int: Watcher] = [:]
         var nextID = 0
 
-        mutating func append(_ event: KeptEvent) {
+        mutating func append(_ event: HistoryEntry) {
             let capacity = self.ring.count
             if self.count == capacity {
                 self.compactedThrough = self.ring[self.start]!.resourceVersion
@@ -62,14 +62,14 @@ final class WatchHub: Sendable {
 
         /// The kept events after `rv` that match `filter`, oldest first. The ring is in
         /// revision order, so the search for the first one is a binary search.
-        func events(after rv: Int64, matching filter: Filter) -> [KeptEvent] {
+        func events(after rv: Int64, matching filter: Filter) -> [HistoryEntry] {
             var low = 0
             var high = self.count
             while low < high {
                 let mid = (low + high) / 2
                 if self.ring[(self.start + mid) % self.ring.count]!.resourceVersion > rv { high = mid } else { low = mid + 1 }
             }
-            var result: [KeptEvent] = []
+            var result: [HistoryEntry] = []
             for i in low..<self.count {
                 let event = self.ring[(self.start + i) % self.ring.count]!
                 if filter.matches(event.key) { result.append(event) }
@@ -81,14 +81,37 @@ final class WatchHub: Sendable {
     let state: Mutex<State>
     /// Events a watcher may have waiting before it is dropped as too slow.
     let watcherBuffer: Int
+    /// Reads the objects of logged changes back.
+    let texts: EventTexts
 
-    init(capacity: Int, watcherBuffer: Int = 100_000) {
+    init(capacity: Int, watcherBuffer: Int = 100_000, texts: @escaping EventTexts = { _ in [:] }) {
         self.state = Mutex(State(ring: Array(repeating: nil, count: max(1, capacity))))
         self.watcherBuffer = watcherBuffer
+        self.texts = texts
+    }
+
+    /// The events of `entries`, their objects read from the log.
+    func events(_ entries: [HistoryEntry]) throws(StoreError) -> [StoreEvent] {
+        guard !entries.isEmpty else { return [] }
+        let texts: [Int64: (object: String, previous: String?)]
+        do {
+            texts = try self.texts(entries.map(\.resourceVersion))
+        } catch {
+            throw .corrupt(entries[0].key, revision: entries[0].resourceVersion)
+        }
+        var events: [StoreEvent] = []
+        events.reserveCapacity(entries.count)
+        for entry in entries {
+            guard let text = texts[entry.resourceVersion], let event = entry.event(object: text.object, previous: text.previous) else {
+                throw .corrupt(entry.key, revision: entry.resourceVersion)
+            }
+            events.append(event)
+        }
+        return events
     }
 
     /// Fills the history from storage at start.
-    func load(_ events: [KeptEvent], currentRV: Int64, compactedThrough: Int64) {
+    func load(_ events: [HistoryEntry], currentRV: Int64, compactedThrough: Int64) {
         self.state.withLock { state in
             for event in events { state.append(event) }
             state.currentRV = max(state.currentRV, currentRV)
@@ -101,16 +124,11 @@ final class WatchHub: Sendable {
 
     /// Called by the single writer after each commit, in revision order.
     func publish(_ events: [StoreEvent]) {
-        self.publish(events.map { ($0, KeptEvent($0)) })
-    }
-
-    /// Publishes events whose kept (text) form the writer already has.
-    func publish(_ events: [(event: StoreEvent, kept: KeptEvent)]) {
         // A stream's termination handler takes the lock, so streams are finished after it is released.
         let tooSlow: [Watcher] = self.state.withLock { state in
             var dropped: [Watcher] = []
-            for (event, kept) in events {
-                state.append(kept)
+            for event in events {
+                state.append(HistoryEntry(event))
                 for watcher in state.watchers.values where watcher.filter.matches(event.key) && event.resourceVersion > watcher.after {
                     if case .dropped = watcher.continuation.yield(event) {
                         dropped.append(watcher)
@@ -124,7 +142,8 @@ final class WatchHub: Sendable {
     }
 
     /// A stream of the changes after `rv` that match the filter; throws `expired` when they
-    /// are no longer all kept, and when the kept text of one no longer parses.
+    /// are no longer all kept. The past is read from the log under the lock, so that no
+    /// change is published between the replay and the registration.
     func watch(_ filter: Filter, after rv: Int64) throws(StoreError) -> AsyncThrowingStream<StoreEvent, any Error> {
         let (stream, continuation) = AsyncThrowingStream<StoreEvent, any Error>.makeStream(
             bufferingPolicy: .bufferingOldest(self.watcherBuffer))
@@ -132,9 +151,10 @@ final class WatchHub: Sendable {
             if rv < state.compactedThrough {
                 return .failure(StoreError.expired(requested: rv, oldest: state.compactedThrough + 1))
             }
-            for kept in state.events(after: rv, matching: filter) {
-                guard let event = kept.parsed() else { return .failure(.corrupt(kept.key, revision: kept.resourceVersion)) }
-                continuation.yield(event)
+            do throws(StoreError) {
+                for event in try self.events(state.events(after: rv, matching: filter)) { continuation.yield(event) }
+            } catch {
+                return .failure(error)
             }
             let id = state.nextID
             state.nextID += 1
@@ -149,20 +169,15 @@ final class WatchHub: Sendable {
     }
 
     /// The kept events after `rv` that match `filter` (for serving a list as of an older
-    /// revision), parsed outside the lock.
+    /// revision), their objects read from the log outside the lock.
     func events(after rv: Int64, matching filter: Filter = Filter()) throws(StoreError) -> [StoreEvent] {
-        let result: Result<[KeptEvent], StoreError> = self.state.withLock { state in
+        let result: Result<[HistoryEntry], StoreError> = self.state.withLock { state in
             if rv < state.compactedThrough {
                 return .failure(StoreError.expired(requested: rv, oldest: state.compactedThrough + 1))
             }
             return .success(state.events(after: rv, matching: filter))
         }
-        var events: [StoreEvent] = []
-        for kept in try result.get() {
-            guard let event = kept.parsed() else { throw .corrupt(kept.key, revision: kept.resourceVersion) }
-            events.append(event)
-        }
-        return events
+        return try self.events(try result.get())
     }
 
     var watcherCount: Int { self.state.withLock { $0.watchers.count } }

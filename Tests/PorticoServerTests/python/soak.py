@@ -160,14 +160,19 @@ def main():
     figures["rss KiB after 200 lists"] = rss_kib(args.pid)
     figures["seconds per list"] = round((time.time() - t) / 200, 3)
 
-    # The rest at once: lists, namespace deletions, malformed requests, idle connections.
-    with ThreadPoolExecutor(4) as pool:
-        lists = pool.submit(run_lists, client, max(0, args.lists - 200), 1)
+    # Then clients at work (the other lists beside the namespace deletions), and then abuse
+    # (malformed requests beside idle connections, while a client still lists).
+    with ThreadPoolExecutor(2) as pool:
+        lists = pool.submit(run_lists, client, max(0, args.lists - 250), 1)
         deletions = pool.submit(delete_namespaces, client, args.namespaces, args.objects)
+        figures["lists answered"] += lists.result()
+        figures["namespace deletion seconds"] = deletions.result()
+    figures["rss KiB after lists and deletions"] = rss_kib(args.pid, settle=12)
+    with ThreadPoolExecutor(3) as pool:
+        lists = pool.submit(run_lists, client, min(50, max(0, args.lists - 200)), 1)
         malformed = pool.submit(abuse, "malformed", args.port, args.malformed)
         idle = pool.submit(abuse, "idle", args.port, args.idle, args.idle_seconds)
         figures["lists answered"] += lists.result()
-        figures["namespace deletion seconds"] = deletions.result()
         figures["malformed"] = malformed.result()
         figures["idle connections"] = idle.result()
 
