@@ -94,7 +94,7 @@ extension TypedResource {
         let current = try await self.current(namespace: namespace)
         let events: [StoreEvent]
         do {
-            events = try self.store.events(after: rv, resource: self.info.storageResource, namespace: namespace)
+            events = try await self.store.events(after: rv, resource: self.info.storageResource, namespace: namespace)
         } catch {
             guard case .expired = error else { throw error }
             throw continued ? APIError.continueTooOld(start: start) : APIError.listTooOld

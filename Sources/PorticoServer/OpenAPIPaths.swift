@@ -83,8 +83,9 @@ struct OpenAPIPaths {
 
     static func ref(_ ref: String) -> JSON { ["$ref": .string(ref)] }
 
+    /// Portico answers in JSON only (upstream also in YAML, protobuf and CBOR).
     static func content(_ schema: JSON, watch: Bool = false) -> JSON {
-        var content: OrderedDictionary<String, JSON> = ["application/json": ["schema": schema], "application/yaml": ["schema": schema]]
+        var content: OrderedDictionary<String, JSON> = ["application/json": ["schema": schema]]
         if watch { content["application/json;stream=watch"] = ["schema": schema] }
         return .object(content)
     }

@@ -44,7 +44,7 @@ enum WatchStream {
         let events: AsyncThrowingStream<StoreEvent, any Error>
         var expired: StoreError? = nil
         do {
-            events = try resource.store.watch(resource: resource.info.storageResource, namespace: namespace, after: startRV)
+            events = try await resource.store.watch(resource: resource.info.storageResource, namespace: namespace, after: startRV)
         } catch {
             expired = error
             events = AsyncThrowingStream { $0.finish() }

@@ -33,7 +33,7 @@ public final class Store: Sendable {
         self.path = path
         self.historyLimit = historyLimit
         let pool = self.pool
-        self.hub = WatchHub(capacity: historyLimit) { revisions in try Self.eventTexts(revisions, pool) }
+        self.hub = WatchHub(capacity: historyLimit) { revisions in try await Self.eventTexts(revisions, pool) }
         try Self.migrate(self.pool)
         try self.loadHistory()
     }
@@ -124,10 +124,10 @@ public final class Store: Sendable {
     }
 
     /// The logged objects of the changes at `revisions` (sorted), read in one query.
-    static func eventTexts(_ revisions: [Int64], _ pool: DatabasePool) throws -> [Int64: (object: String, previous: String?)] {
+    static func eventTexts(_ revisions: [Int64], _ pool: DatabasePool) async throws -> [Int64: (object: String, previous: String?)] {
         guard let first = revisions.first, let last = revisions.last else { return [:] }
         let wanted = Set(revisions)
-        return try pool.read { db in
+        return try await pool.read { db in
             var texts: [Int64: (object: String, previous: String?)] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT rv, data, previous FROM events WHERE rv BETWEEN ? AND ?", arguments: [first, last]) {
                 let rv: Int64 = row["rv"]
@@ -251,20 +251,20 @@ public final class Store: Sendable {
 
     /// The changes after revision `after` to `resource` (all when nil) in `namespace` (all
     /// when nil), then every new one. Throws `expired` when that history is no longer kept.
-    public func watch(resource: String?, namespace: String? = nil, after: Int64) throws(StoreError)
+    public func watch(resource: String?, namespace: String? = nil, after: Int64) async throws(StoreError)
         -> AsyncThrowingStream<StoreEvent, any Error>
     {
-        try self.hub.watch(WatchHub.Filter(resource: resource, namespace: namespace), after: after)
+        try await self.hub.watch(WatchHub.Filter(resource: resource, namespace: namespace), after: after)
     }
 
     /// The kept changes after `after` (used to serve a list as of an older revision).
-    public func events(after: Int64) throws(StoreError) -> [StoreEvent] {
-        try self.hub.events(after: after)
+    public func events(after: Int64) async throws(StoreError) -> [StoreEvent] {
+        try await self.hub.events(after: after)
     }
 
     /// The kept changes after `after` to `resource` (in `namespace`, or all when nil).
-    public func events(after: Int64, resource: String, namespace: String? = nil) throws(StoreError) -> [StoreEvent] {
-        try self.hub.events(after: after, matching: WatchHub.Filter(resource: resource, namespace: namespace))
+    public func events(after: Int64, resource: String, namespace: String? = nil) async throws(StoreError) -> [StoreEvent] {
+        try await self.hub.events(after: after, matching: WatchHub.Filter(resource: resource, namespace: namespace))
     }
 
     public var watcherCount: Int { self.hub.watcherCount }

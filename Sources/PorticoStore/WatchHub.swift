@@ -3,8 +3,9 @@ import Synchronization
 
 /// The recent history of changes in revision order, and the watchers it feeds: what
 /// kube-apiserver's watch cache does. A watcher starting at revision N gets the kept events
-/// after N and then every new one, with no gap and no repeat, because registration and
-/// publication happen under one lock.
+/// after N and then every new one, with no gap and no repeat: it is registered under the
+/// lock that publication takes, and what is published while its past is read back is held
+/// for it until the past has been sent.
 ///
 /// The history in memory is an index (`HistoryEntry`: kind, key, revision); the objects of
 /// a change are read back from the store's event log (`texts`) only for a watch that starts
@@ -45,6 +46,8 @@ final class WatchHub: Sendable {
         /// Every event with a revision above this is kept (or there is none).
         var compactedThrough: Int64 = 0
         var watchers: [Int: Watcher] = [:]
+        /// Events published to a watcher while its past is still being read, by watcher id.
+        var replaying: [Int: [StoreEvent]] = [:]
         var nextID = 0
 
         mutating func append(_ event: HistoryEntry) {
@@ -91,11 +94,11 @@ final class WatchHub: Sendable {
     }
 
     /// The events of `entries`, their objects read from the log.
-    func events(_ entries: [HistoryEntry]) throws(StoreError) -> [StoreEvent] {
+    func events(_ entries: [HistoryEntry]) async throws(StoreError) -> [StoreEvent] {
         guard !entries.isEmpty else { return [] }
         let texts: [Int64: (object: String, previous: String?)]
         do {
-            texts = try self.texts(entries.map(\.resourceVersion))
+            texts = try await self.texts(entries.map(\.resourceVersion))
         } catch {
             throw .corrupt(entries[0].key, revision: entries[0].resourceVersion)
         }
@@ -130,7 +133,9 @@ final class WatchHub: Sendable {
             for event in events {
                 state.append(HistoryEntry(event))
                 for watcher in state.watchers.values where watcher.filter.matches(event.key) && event.resourceVersion > watcher.after {
-                    if case .dropped = watcher.continuation.yield(event) {
+                    if state.replaying[watcher.id] != nil {
+                        state.replaying[watcher.id]!.append(event)
+                    } else if case .dropped = watcher.continuation.yield(event) {
                         dropped.append(watcher)
                         state.watchers[watcher.id] = nil
                     }
@@ -142,42 +147,61 @@ final class WatchHub: Sendable {
     }
 
     /// A stream of the changes after `rv` that match the filter; throws `expired` when they
-    /// are no longer all kept. The past is read from the log under the lock, so that no
-    /// change is published between the replay and the registration.
-    func watch(_ filter: Filter, after rv: Int64) throws(StoreError) -> AsyncThrowingStream<StoreEvent, any Error> {
+    /// are no longer all kept. The watcher is registered first (so nothing published from
+    /// then on is missed), its past is read from the log with no lock held (the read may
+    /// wait for a database connection), and what arrived meanwhile follows the past.
+    func watch(_ filter: Filter, after rv: Int64) async throws(StoreError) -> AsyncThrowingStream<StoreEvent, any Error> {
         let (stream, continuation) = AsyncThrowingStream<StoreEvent, any Error>.makeStream(
             bufferingPolicy: .bufferingOldest(self.watcherBuffer))
-        let result: Result<Void, StoreError> = self.state.withLock { state in
+        let registered: Result<(id: Int, past: [HistoryEntry]), StoreError> = self.state.withLock { state in
             if rv < state.compactedThrough {
                 return .failure(StoreError.expired(requested: rv, oldest: state.compactedThrough + 1))
-            }
-            do throws(StoreError) {
-                for event in try self.events(state.events(after: rv, matching: filter)) { continuation.yield(event) }
-            } catch {
-                return .failure(error)
             }
             let id = state.nextID
             state.nextID += 1
             state.watchers[id] = Watcher(id: id, filter: filter, after: rv, continuation: continuation)
-            continuation.onTermination = { [weak self] _ in
-                self?.state.withLock { $0.watchers[id] = nil }
-            }
-            return .success(())
+            state.replaying[id] = []
+            return .success((id, state.events(after: rv, matching: filter)))
         }
-        try result.get()
+        let (id, past) = try registered.get()
+        continuation.onTermination = { [weak self] _ in self?.forget(id) }
+        let replay: [StoreEvent]
+        do throws(StoreError) {
+            replay = try await self.events(past)
+        } catch {
+            self.forget(id)
+            throw error
+        }
+        let tooSlow = self.state.withLock { state in
+            for event in replay + (state.replaying.removeValue(forKey: id) ?? []) {
+                if case .dropped = continuation.yield(event) {
+                    state.watchers[id] = nil
+                    return true
+                }
+            }
+            return false
+        }
+        if tooSlow { continuation.finish(throwing: StoreError.watcherTooSlow) }
         return stream
+    }
+
+    private func forget(_ id: Int) {
+        self.state.withLock { state in
+            state.watchers[id] = nil
+            state.replaying[id] = nil
+        }
     }
 
     /// The kept events after `rv` that match `filter` (for serving a list as of an older
     /// revision), their objects read from the log outside the lock.
-    func events(after rv: Int64, matching filter: Filter = Filter()) throws(StoreError) -> [StoreEvent] {
+    func events(after rv: Int64, matching filter: Filter = Filter()) async throws(StoreError) -> [StoreEvent] {
         let result: Result<[HistoryEntry], StoreError> = self.state.withLock { state in
             if rv < state.compactedThrough {
                 return .failure(StoreError.expired(requested: rv, oldest: state.compactedThrough + 1))
             }
             return .success(state.events(after: rv, matching: filter))
         }
-        return try self.events(try result.get())
+        return try await self.events(try result.get())
     }
 
     var watcherCount: Int { self.state.withLock { $0.watchers.count } }
@@ -185,7 +209,7 @@ final class WatchHub: Sendable {
     /// Ends every watch (server shutdown).
     func finishAll() {
         let all = self.state.withLock { state in
-            defer { state.watchers = [:] }
+            defer { state.watchers = [:]; state.replaying = [:] }
             return Array(state.watchers.values)
         }
         for watcher in all { watcher.continuation.finish() }

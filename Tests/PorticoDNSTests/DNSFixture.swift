@@ -56,8 +56,22 @@ struct DNSFixture {
         let resolver = ClusterResolver(zone: try DNSName("cluster.local"), ttl: 5)
         let server = DNSServer(responder: DNSResponder(resolver: resolver, records: records),
                                forwarder: Forwarder(upstreams: upstreams, timeout: .milliseconds(500)))
-        let bound = try await server.bind(host: "127.0.0.1", port: 0, sockets: 2)
-        return DNSFixture(records: records, bound: bound)
+        return DNSFixture(records: records, bound: try await Self.bindBelowTheEphemeralRange(server))
+    }
+
+    /// Binds a port below Linux's ephemeral range (32768 and up): dig's UDP socket takes an
+    /// ephemeral port with SO_REUSEPORT, so a server on one could share its port with a dig
+    /// sending to it, and that dig would receive its own query.
+    static func bindBelowTheEphemeralRange(_ server: DNSServer) async throws -> DNSServer.Bound {
+        var lastError: (any Error)? = nil
+        for _ in 0..<50 {
+            do {
+                return try await server.bind(host: "127.0.0.1", port: Int.random(in: 20000..<32768), sockets: 2)
+            } catch {
+                lastError = error
+            }
+        }
+        throw lastError!
     }
 
     struct DigResult: CustomStringConvertible {

@@ -106,18 +106,18 @@ func mode(_ path: String) -> mode_t {
         _ = try await t.store.create(key("a"), service("a"))
         _ = try await t.store.update(key("a"), service("a", 81))
         _ = try await t.store.create(key("c", resource: "configmaps"), owned("c", by: []))
-        let events = try t.store.events(after: 1, resource: "services")
+        let events = try await t.store.events(after: 1, resource: "services")
         #expect(events.map(\.resourceVersion) == [2])
         #expect(events.first?.previous?["spec"]?["ports"] == [["port": 80]])
         #expect(events.first?.object["spec"]?["ports"] == [["port": 81]])
         // A deletion keeps only the revision of the object it removed; the event reads as before.
         _ = try await t.store.delete(key("a"))
-        let deletion = try #require(try t.store.events(after: 3, resource: "services").first)
+        let deletion = try #require(try await t.store.events(after: 3, resource: "services").first)
         #expect(deletion.kind == .deleted && deletion.object["metadata"]?["resourceVersion"] == "4")
         #expect(deletion.previous?["metadata"]?["resourceVersion"] == "2")
         #expect(deletion.previous?["spec"] == deletion.object["spec"])
         try t.reopen()
-        #expect(try t.store.events(after: 0).map(\.resourceVersion) == [1, 2, 3, 4])
-        #expect(try t.store.events(after: 3).first?.previous?["metadata"]?["resourceVersion"] == "2")
+        #expect(try await t.store.events(after: 0).map(\.resourceVersion) == [1, 2, 3, 4])
+        #expect(try await t.store.events(after: 3).first?.previous?["metadata"]?["resourceVersion"] == "2")
     }
 }

@@ -101,7 +101,7 @@ func key(_ name: String, resource: String = "services", namespace: String = "def
     @Test func watchesSeeEveryLaterChangeInOrder() async throws {
         let t = try TemporaryStore()
         _ = try await t.store.create(key("before"), service("before"))
-        let stream = try t.store.watch(resource: "services", namespace: "default", after: 1)
+        let stream = try await t.store.watch(resource: "services", namespace: "default", after: 1)
         let store = t.store
         let writer = Task {
             for i in 0..<50 { _ = try await store.create(key("s\(i)"), service("s\(i)")) }
@@ -133,7 +133,7 @@ func key(_ name: String, resource: String = "services", namespace: String = "def
         try await Task.sleep(for: .milliseconds(20))
         let (items, rv) = try await store.list(resource: "services")
         var names = Set(items.map(\.key.name))
-        let stream = try store.watch(resource: "services", after: rv)
+        let stream = try await store.watch(resource: "services", after: rv)
         try await writer.value
         for try await event in stream {
             #expect(names.insert(event.key.name).inserted, "\(event.key.name) seen twice")
@@ -145,10 +145,10 @@ func key(_ name: String, resource: String = "services", namespace: String = "def
     @Test func historyIsKeptOnlyForAWindow() async throws {
         let t = try TemporaryStore(historyLimit: 10)
         for i in 0..<30 { _ = try await t.store.create(key("s\(i)"), service("s\(i)")) }
-        #expect(throws: StoreError.expired(requested: 5, oldest: 21)) { try t.store.watch(resource: nil, after: 5) }
+        await #expect(throws: StoreError.expired(requested: 5, oldest: 21)) { try await t.store.watch(resource: nil, after: 5) }
         #expect(t.store.oldestResourceVersion == 21)
-        _ = try t.store.watch(resource: nil, after: 20)
-        #expect(try t.store.events(after: 25).map(\.resourceVersion) == [26, 27, 28, 29, 30])
+        _ = try await t.store.watch(resource: nil, after: 20)
+        #expect(try await t.store.events(after: 25).map(\.resourceVersion) == [26, 27, 28, 29, 30])
     }
 
     @Test func historySurvivesARestart() async throws {
@@ -156,7 +156,7 @@ func key(_ name: String, resource: String = "services", namespace: String = "def
         for i in 0..<5 { _ = try await t.store.create(key("s\(i)"), service("s\(i)")) }
         try t.reopen()
         #expect(t.store.currentResourceVersion == 5)
-        let stream = try t.store.watch(resource: "services", after: 3)
+        let stream = try await t.store.watch(resource: "services", after: 3)
         _ = try await t.store.create(key("after"), service("after"))
         var names: [String] = []
         for try await event in stream {
@@ -167,10 +167,40 @@ func key(_ name: String, resource: String = "services", namespace: String = "def
         #expect(try await t.store.get(key("after"))?.resourceVersion == 6)
     }
 
+    /// A watch that starts in the past reads that past without holding the hub's lock (a
+    /// read may wait for a connection held by a task that needs a thread to finish); what
+    /// is published meanwhile is sent after the past, once, in order.
+    @Test func changesPublishedWhileThePastIsReadFollowIt() async throws {
+        let (reading, reader) = AsyncStream<Void>.makeStream()
+        let (release, releaser) = AsyncStream<Void>.makeStream()
+        let hub = WatchHub(capacity: 100) { revisions in
+            reader.yield()
+            for await _ in release { break }
+            return Dictionary(uniqueKeysWithValues: revisions.map { ($0, (object: #"{"metadata":{"name":"s\#($0)"}}"#, previous: nil)) })
+        }
+        func event(_ rv: Int64) -> StoreEvent {
+            StoreEvent(kind: .added, key: key("s\(rv)"), resourceVersion: rv, object: ["metadata": ["name": .string("s\(rv)")]], previous: nil)
+        }
+        hub.publish([event(1), event(2)])
+        let watch = Task { try await hub.watch(WatchHub.Filter(), after: 0) }
+        for await _ in reading { break }
+        hub.publish([event(3)])  // while the past (1 and 2) is being read: the lock is free
+        hub.publish([event(4)])
+        releaser.yield()
+        let stream = try await watch.value
+        hub.publish([event(5)])
+        var seen: [Int64] = []
+        for try await event in stream {
+            seen.append(event.resourceVersion)
+            if seen.count == 5 { break }
+        }
+        #expect(seen == [1, 2, 3, 4, 5])
+    }
+
     @Test func aSlowWatcherIsDroppedNotBlocking() async throws {
         let t = try TemporaryStore()
         let hub = WatchHub(capacity: 100, watcherBuffer: 3)
-        let stream = try hub.watch(WatchHub.Filter(), after: 0)
+        let stream = try await hub.watch(WatchHub.Filter(), after: 0)
         for i in 1...5 {
             hub.publish([StoreEvent(kind: .added, key: key("s\(i)"), resourceVersion: Int64(i), object: [:], previous: nil)])
         }
