@@ -155,7 +155,6 @@ let package = Package(
             name: "PorticoLab",
             dependencies: [
                 "PorticoAPI",
-                "PorticoControllers",
                 "PorticoLB",
                 "PorticoImages",
                 "PorticoDNS",
@@ -164,7 +163,6 @@ let package = Package(
                 "PorticoProxy",
                 "PorticoClient",
                 "PorticoNode",
-                "PorticoServer",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Yams", package: "Yams"),
             ]
@@ -223,6 +221,7 @@ let package = Package(
                 "PorticoLB",
                 "PorticoRegistry",
                 "PorticoServer",
+                "PorticoStore",
                 "PorticoSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
@@ -230,6 +229,7 @@ let package = Package(
             ]
         ),
         .target(name: "PorticoTestSupport", path: "Tests/PorticoTestSupport"),
+        .testTarget(name: "StructureTests", dependencies: ["PorticoTestSupport"]),
         .testTarget(name: "PorticoControllersTests", dependencies: ["PorticoControllers", "PorticoAPI"]),
         .testTarget(name: "PorticoDNSTests", dependencies: ["PorticoDNS", "PorticoDNSWire", "PorticoAPI", "PorticoTestSupport",
                                                          .product(name: "NIOCore", package: "swift-nio")]),

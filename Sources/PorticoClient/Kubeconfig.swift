@@ -19,6 +19,32 @@ public struct Kubeconfig: Sendable, Hashable {
         public var description: String
     }
 
+    /// A kubeconfig of one cluster, context and user, with the CA inline and a bearer token:
+    /// what the server writes for the admin and the lab for each agent and the load balancer.
+    public static func render(server: String, caPEM: String, user: String, token: String) -> String {
+        """
+        apiVersion: v1
+        kind: Config
+        clusters:
+        - cluster:
+            certificate-authority-data: \(Data(caPEM.utf8).base64EncodedString())
+            server: \(server)
+          name: portico
+        contexts:
+        - context:
+            cluster: portico
+            user: \(user)
+          name: portico
+        current-context: portico
+        preferences: {}
+        users:
+        - name: \(user)
+          user:
+            token: \(token)
+
+        """
+    }
+
     /// Reads a kubeconfig file (the current context, or the first one).
     public static func load(path: String) throws -> Kubeconfig {
         let text = try String(contentsOfFile: path, encoding: .utf8)

@@ -10,47 +10,10 @@ public struct LoadBalancerIPAM: Sendable, Equatable {
     public static let sharingAnnotation = "portico.dev/allow-shared-ip"
     public static let addressesAnnotation = "portico.dev/load-balancer-ips"
 
-    /// A pool: `203.0.113.10-203.0.113.99` or a CIDR (its network and broadcast addresses left out).
-    public struct Pool: Sendable, Equatable, CustomStringConvertible {
-        public var first: IPAddress
-        public var last: IPAddress
-        public var description: String
-
-        public init(_ text: String) throws(PoolError) {
-            let parts = text.split(separator: "-", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-            if parts.count == 2 {
-                guard let first = IPAddress(parts[0]), let last = IPAddress(parts[1]), first.family == .ipv4, last.family == .ipv4,
-                      first.ipv4Value <= last.ipv4Value else { throw PoolError(text: text) }
-                self.first = first
-                self.last = last
-            } else if let network = IPNetwork(text), network.address.family == .ipv4, network.prefixLength <= 30 {
-                let size = UInt32(1) << UInt32(32 - network.prefixLength)
-                self.first = IPAddress(ipv4: network.address.ipv4Value + 1)
-                self.last = IPAddress(ipv4: network.address.ipv4Value + size - 2)
-            } else if let single = IPAddress(text), single.family == .ipv4 {
-                self.first = single
-                self.last = single
-            } else {
-                throw PoolError(text: text)
-            }
-            self.description = text
-        }
-
-        public func contains(_ ip: IPAddress) -> Bool {
-            ip.family == .ipv4 && (self.first.ipv4Value...self.last.ipv4Value).contains(ip.ipv4Value)
-        }
-
-        var addresses: some Sequence<IPAddress> {
-            (self.first.ipv4Value...self.last.ipv4Value).lazy.map { IPAddress(ipv4: $0) }
-        }
-    }
-
-    public struct PoolError: Error, CustomStringConvertible {
-        public var text: String
-        public var description: String {
-            "load-balancer pool \"\(self.text)\" is neither first-last IPv4 addresses nor an IPv4 CIDR of /30 or larger"
-        }
-    }
+    /// A pool of addresses (`AddressPool`, in PorticoAPI so the lab can check its config
+    /// without the controllers).
+    public typealias Pool = AddressPool
+    public typealias PoolError = AddressPoolError
 
     /// What a Service needs of an address.
     public struct Claim: Sendable, Equatable {

@@ -4,7 +4,6 @@ import PorticoAPI
 import PorticoClient
 import PorticoImages
 import PorticoNode
-import PorticoServer
 
 /// `portico up`, `down` and `status`: the lab of DESIGN.md on this machine. The host joins
 /// the lab's LAN through the lab's own bridge; each node is a network namespace with a veth
@@ -163,9 +162,9 @@ public struct Lab: Sendable {
         let config = self.config
         try FileManager.default.createDirectory(atPath: plan.serverDirectory, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
-        _ = try TokenAuthenticator.loadOrCreate(directory: plan.serverDirectory)
+        _ = try TokenFile.loadOrCreate(directory: plan.serverDirectory)
         var nodeTokens: [String: String] = [:]
-        for node in plan.nodes { nodeTokens[node.name] = try TokenAuthenticator.addNodeToken(directory: plan.serverDirectory, node: node.name) }
+        for node in plan.nodes { nodeTokens[node.name] = try TokenFile.addNodeToken(directory: plan.serverDirectory, node: node.name) }
         try JSONEncoder().encode(nodeTokens).write(to: URL(fileURLWithPath: plan.serverDirectory + "/node-tokens.json"))
         let log = plan.logsDirectory + "/server.log"
         let pid = try self.launch(netns: nil, log: log, [
@@ -203,7 +202,7 @@ public struct Lab: Sendable {
         for node in plan.nodes {
             let directory = plan.nodeDirectory(node)
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            let kubeconfig = APIServer.kubeconfig(server: "https://\(self.config.hostAddress):\(self.config.apiPort)", caPEM: caPEM,
+            let kubeconfig = Kubeconfig.render(server: "https://\(self.config.hostAddress):\(self.config.apiPort)", caPEM: caPEM,
                                                   user: "system:node:\(node.name)", token: tokens[node.name] ?? "")
             guard FileManager.default.createFile(atPath: directory + "/kubeconfig", contents: Data(kubeconfig.utf8),
                                                  attributes: [.posixPermissions: 0o600])
@@ -266,9 +265,9 @@ public struct Lab: Sendable {
         // at the host's LAN address (the admin kubeconfig names 127.0.0.1).
         let directory = plan.dataDirectory + "/lb"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        let (_, adminToken) = try TokenAuthenticator.loadOrCreate(directory: plan.serverDirectory)
+        let adminToken = TokenFile.adminToken(try TokenFile.loadOrCreate(directory: plan.serverDirectory))
         let caPEM = try String(contentsOfFile: plan.serverDirectory + "/pki/ca.crt", encoding: .utf8)
-        let kubeconfig = APIServer.kubeconfig(server: "https://\(self.config.hostAddress):\(self.config.apiPort)", caPEM: caPEM,
+        let kubeconfig = Kubeconfig.render(server: "https://\(self.config.hostAddress):\(self.config.apiPort)", caPEM: caPEM,
                                               user: "portico-lb", token: adminToken)
         guard FileManager.default.createFile(atPath: directory + "/kubeconfig", contents: Data(kubeconfig.utf8), attributes: [.posixPermissions: 0o600])
         else { throw LabError("could not write \(directory)/kubeconfig") }

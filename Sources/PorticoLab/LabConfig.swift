@@ -1,6 +1,5 @@
 import Foundation
 import PorticoAPI
-import PorticoControllers
 import Yams
 
 /// A lab's shape: its name, how many nodes, and every address range, with the defaults of
@@ -187,7 +186,7 @@ public struct LabPlan: Sendable, Equatable {
             let broadcast = lan.address.ipv4Value | (UInt32.max >> UInt32(lan.prefixLength))
             lbPool = "\(IPAddress(ipv4: broadcast - 55))-\(IPAddress(ipv4: broadcast - 36))"
         }
-        if let pool = try? LoadBalancerIPAM.Pool(lbPool) {
+        if let pool = try? AddressPool(lbPool) {
             if config.lbMode == "l2" {
                 if let lan = IPNetwork(config.lan), !lan.contains(pool.first) || !lan.contains(pool.last) {
                     problems.append("lbPool: \(lbPool) must be inside lan \(config.lan) in l2 mode")

@@ -1,4 +1,5 @@
 import PorticoAPI
+import PorticoClient
 import PorticoStore
 
 /// A request as the API handlers see it, apart from any HTTP library, so they can be tested
@@ -49,7 +50,7 @@ public struct UserInfo: Sendable, Hashable {
         self.groups = groups
     }
 
-    public static let admin = UserInfo(name: "portico-admin", groups: ["system:masters", "system:authenticated"])
+    public static let admin = UserInfo(name: TokenFile.adminName, groups: TokenFile.adminGroups)
     /// A request without credentials, let through only to the public paths.
     public static let anonymous = UserInfo(name: "system:anonymous", groups: ["system:unauthenticated"])
     public var isAdmin: Bool { self.groups.contains("system:masters") }

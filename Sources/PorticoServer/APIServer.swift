@@ -8,6 +8,7 @@ import Logging
 import NIOCore
 import NIOSSL
 import PorticoAPI
+import PorticoClient
 import PorticoRegistry
 import PorticoStore
 import ServiceLifecycle
@@ -168,33 +169,9 @@ public final class APIServer: Sendable {
 
     func writeKubeconfig() throws {
         let server = "https://\(self.configuration.bindAddresses.first ?? "127.0.0.1"):\(self.configuration.securePort)"
-        let text = Self.kubeconfig(server: server, caPEM: self.pki.caCertificatePEM, user: "portico-admin", token: self.adminToken)
+        let text = Kubeconfig.render(server: server, caPEM: self.pki.caCertificatePEM, user: "portico-admin", token: self.adminToken)
         guard FileManager.default.createFile(atPath: self.kubeconfigPath, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
         else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: self.kubeconfigPath]) }
-    }
-
-    public static func kubeconfig(server: String, caPEM: String, user: String, token: String) -> String {
-        """
-        apiVersion: v1
-        kind: Config
-        clusters:
-        - cluster:
-            certificate-authority-data: \(Data(caPEM.utf8).base64EncodedString())
-            server: \(server)
-          name: portico
-        contexts:
-        - context:
-            cluster: portico
-            user: \(user)
-          name: portico
-        current-context: portico
-        preferences: {}
-        users:
-        - name: \(user)
-          user:
-            token: \(token)
-
-        """
     }
 
     // MARK: serving

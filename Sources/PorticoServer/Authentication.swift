@@ -1,5 +1,6 @@
 import Foundation
 import PorticoAPI
+import PorticoClient
 import PorticoStore
 
 /// Bearer tokens, as kube-apiserver's static token file (`token,user,uid,"group1,group2"`):
@@ -8,67 +9,23 @@ import PorticoStore
 public struct TokenAuthenticator: Sendable {
     public var tokens: [String: UserInfo]
 
-    public static let fileName = "tokens.csv"
+    public static let fileName = TokenFile.fileName
 
     public init(tokens: [String: UserInfo]) {
         self.tokens = tokens
     }
 
-    /// Reads the token file, creating it with an admin token on first start.
+    /// Reads the token file (`TokenFile`), creating it with an admin token on first start.
     public static func loadOrCreate(directory: String) throws -> (TokenAuthenticator, adminToken: String) {
-        let path = directory + "/" + fileName
-        if !FileManager.default.fileExists(atPath: path) {
-            let token = randomToken()
-            let line = "\(token),\(UserInfo.admin.name),portico-admin,\"\(UserInfo.admin.groups.joined(separator: ","))\"\n"
-            guard FileManager.default.createFile(atPath: path, contents: Data(line.utf8), attributes: [.posixPermissions: 0o600]) else {
-                throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
-            }
-        }
-        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let entries = try TokenFile.loadOrCreate(directory: directory)
         var tokens: [String: UserInfo] = [:]
-        var adminToken = ""
-        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
-            let parts = self.csvFields(String(line))
-            guard parts.count >= 2 else { continue }
-            let groups = parts.count >= 4 ? parts[3].split(separator: ",").map(String.init) : []
-            let user = UserInfo(name: parts[1], groups: groups)
-            tokens[parts[0]] = user
-            if user.isAdmin, adminToken.isEmpty { adminToken = parts[0] }
-        }
-        return (TokenAuthenticator(tokens: tokens), adminToken)
+        for entry in entries { tokens[entry.token] = UserInfo(name: entry.user, groups: entry.groups) }
+        return (TokenAuthenticator(tokens: tokens), TokenFile.adminToken(entries))
     }
 
     /// Adds a token for a node agent (`system:node:<name>`, group `system:nodes`).
     public static func addNodeToken(directory: String, node: String) throws -> String {
-        let token = randomToken()
-        let line = "\(token),system:node:\(node),node-\(node),\"system:nodes,system:authenticated\"\n"
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: directory + "/" + fileName))
-        defer { try? handle.close() }
-        try handle.seekToEnd()
-        try handle.write(contentsOf: Data(line.utf8))
-        return token
-    }
-
-    static func csvFields(_ line: String) -> [String] {
-        var fields: [String] = []
-        var current = ""
-        var quoted = false
-        for c in line {
-            if c == "\"" { quoted.toggle(); continue }
-            if c == ",", !quoted {
-                fields.append(current)
-                current = ""
-            } else {
-                current.append(c)
-            }
-        }
-        fields.append(current)
-        return fields
-    }
-
-    static func randomToken() -> String {
-        var g = SystemRandomNumberGenerator()
-        return (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &g)) }.joined()
+        try TokenFile.addNodeToken(directory: directory, node: node)
     }
 
     public func authenticate(_ authorization: String?) -> UserInfo? {
