@@ -3,7 +3,6 @@ import PorticoSystem
 import PorticoAPI
 import PorticoClient
 import PorticoImages
-import PorticoNode
 
 /// `portico up`, `down` and `status`: the lab of DESIGN.md on this machine. The host joins
 /// the lab's LAN through the lab's own bridge; each node is a network namespace with a veth

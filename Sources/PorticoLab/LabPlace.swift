@@ -1,7 +1,6 @@
 import Foundation
 import PorticoAPI
 import PorticoClient
-import PorticoNode
 import PorticoSystem
 
 /// A place of the lab a person can stand in to send a request: the host (the lab's LAN side),
@@ -69,7 +68,7 @@ public enum LabPlace: Sendable, Equatable, CustomStringConvertible {
         case .pod(let namespace, let name):
             guard let client else { throw LabError("the API server of lab \"\(plan.config.name)\" is not reachable") }
             let pod = try await Self.runningPod(client: client, namespace: namespace, name: name)
-            let pid = try await Self.podProcess(netns: PodSandbox.netnsName(prefix: plan.netnsPrefix, uid: pod.metadata.uid))
+            let pid = try await Self.podProcess(netns: NetnsNames.pod(prefix: plan.netnsPrefix, uid: pod.metadata.uid))
             return ["nsenter", "-t", String(pid), "-n", "-m", "-u", "--"]
         }
     }

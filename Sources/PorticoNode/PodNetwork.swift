@@ -15,10 +15,9 @@ public struct PodSandbox: Sendable, Codable, Hashable {
 
     public var netnsPath: String { "/run/netns/\(self.netns)" }
 
-    /// The pod's network namespace name: the prefix, "pod-" and the first 12 hex digits of its
-    /// UID (Linux limits names that become interface names; the lab finds pods by it too).
+    /// The pod's network namespace name (`NetnsNames.pod`; the lab finds pods by it too).
     public static func netnsName(prefix: String, uid: String) -> String {
-        "\(prefix)pod-" + String(uid.replacingOccurrences(of: "-", with: "").prefix(12))
+        NetnsNames.pod(prefix: prefix, uid: uid)
     }
 }
 

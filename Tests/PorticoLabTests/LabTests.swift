@@ -5,7 +5,7 @@ import Testing
 
 /// The lab end to end, as root, with real namespaces, processes and packets: the issue's
 /// acceptance, one step after another on one lab (each step needs the one before).
-@Suite(.serialized)
+@Suite(.serialized, .needsRoot)
 struct LabTests {
     @Test func labRunsPodsAndKeepsEndpointsTrue() throws {
         let before = try LabHarness.networkSnapshot()

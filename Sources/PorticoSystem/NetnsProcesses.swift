@@ -1,5 +1,4 @@
 import Foundation
-import PorticoSystem
 
 /// The processes living in a network namespace, found by comparing each process's
 /// /proc/<pid>/ns/net with the namespace's file: how leftovers of a stopped agent (and of a
