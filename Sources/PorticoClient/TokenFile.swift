@@ -7,9 +7,11 @@ import Foundation
 /// (the lab does not import the server).
 public enum TokenFile {
     public static let fileName = "tokens.csv"
-    /// The admin identity (`system:masters`), as the server authorizes it.
+    /// The group the server lets do anything (upstream's `system:masters`).
+    public static let mastersGroup = "system:masters"
+    /// The admin identity, as the server authorizes it.
     public static let adminName = "portico-admin"
-    public static let adminGroups = ["system:masters", "system:authenticated"]
+    public static let adminGroups = [mastersGroup, "system:authenticated"]
 
     /// One line of the file.
     public struct Entry: Sendable, Hashable {
@@ -17,7 +19,7 @@ public enum TokenFile {
         public var user: String
         public var groups: [String]
 
-        public var isAdmin: Bool { self.groups.contains("system:masters") }
+        public var isAdmin: Bool { self.groups.contains(TokenFile.mastersGroup) }
     }
 
     /// The file's entries, creating it with an admin token when it does not exist.

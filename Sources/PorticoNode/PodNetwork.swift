@@ -14,11 +14,6 @@ public struct PodSandbox: Sendable, Codable, Hashable {
     public var ip: String
 
     public var netnsPath: String { "/run/netns/\(self.netns)" }
-
-    /// The pod's network namespace name (`NetnsNames.pod`; the lab finds pods by it too).
-    public static func netnsName(prefix: String, uid: String) -> String {
-        NetnsNames.pod(prefix: prefix, uid: uid)
-    }
 }
 
 /// What the agent asks of the kernel, behind a protocol so tests can run without root.

@@ -203,7 +203,7 @@ actor PodWorker {
         do {
             let ip = try self.context.ipam.allocate(uid: self.uid)
             let sandbox = PodSandbox(podUID: self.uid, namespace: self.pod.metadata.namespace, name: self.pod.metadata.name,
-                                     netns: PodSandbox.netnsName(prefix: config.netnsPrefix, uid: self.uid), hostVeth: "veth" + String(short.prefix(8)), ip: ip)
+                                     netns: NetnsNames.pod(prefix: config.netnsPrefix, uid: self.uid), hostVeth: "veth" + String(short.prefix(8)), ip: ip)
             try FileManager.default.createDirectory(atPath: self.directory, withIntermediateDirectories: true)
             try FileManager.default.createDirectory(atPath: config.sandboxesDirectory, withIntermediateDirectories: true)
             try JSONEncoder().encode(sandbox).write(to: URL(fileURLWithPath: "\(config.sandboxesDirectory)/\(self.uid).json"))

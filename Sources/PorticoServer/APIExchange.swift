@@ -53,7 +53,7 @@ public struct UserInfo: Sendable, Hashable {
     public static let admin = UserInfo(name: TokenFile.adminName, groups: TokenFile.adminGroups)
     /// A request without credentials, let through only to the public paths.
     public static let anonymous = UserInfo(name: "system:anonymous", groups: ["system:unauthenticated"])
-    public var isAdmin: Bool { self.groups.contains("system:masters") }
+    public var isAdmin: Bool { self.groups.contains(TokenFile.mastersGroup) }
 }
 
 public struct APIResponse: Sendable {

@@ -9,8 +9,6 @@ import PorticoStore
 public struct TokenAuthenticator: Sendable {
     public var tokens: [String: UserInfo]
 
-    public static let fileName = TokenFile.fileName
-
     public init(tokens: [String: UserInfo]) {
         self.tokens = tokens
     }
@@ -21,11 +19,6 @@ public struct TokenAuthenticator: Sendable {
         var tokens: [String: UserInfo] = [:]
         for entry in entries { tokens[entry.token] = UserInfo(name: entry.user, groups: entry.groups) }
         return (TokenAuthenticator(tokens: tokens), TokenFile.adminToken(entries))
-    }
-
-    /// Adds a token for a node agent (`system:node:<name>`, group `system:nodes`).
-    public static func addNodeToken(directory: String, node: String) throws -> String {
-        try TokenFile.addNodeToken(directory: directory, node: node)
     }
 
     public func authenticate(_ authorization: String?) -> UserInfo? {

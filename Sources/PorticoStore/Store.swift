@@ -33,7 +33,13 @@ public final class Store: Sendable {
         self.path = path
         self.historyLimit = historyLimit
         let pool = self.pool
-        self.hub = WatchHub(capacity: historyLimit) { revisions in try await Self.eventTexts(revisions, pool) }
+        self.hub = WatchHub(capacity: historyLimit) { revisions throws(StoreError) in
+            do {
+                return try await Self.eventTexts(revisions, pool)
+            } catch {
+                throw .unusable(path: path, reason: "reading the event log: \(error)")
+            }
+        }
         try Self.migrate(self.pool)
         try self.loadHistory()
     }
@@ -123,15 +129,16 @@ public final class Store: Sendable {
             resourceVersion: row["rv"])
     }
 
-    /// The logged objects of the changes at `revisions` (sorted), read in one query.
+    /// The logged objects of the changes at `revisions`, read in one query (the revisions as
+    /// one JSON array, so a watch of one kind reads its own rows, not every row in between).
     static func eventTexts(_ revisions: [Int64], _ pool: DatabasePool) async throws -> [Int64: (object: String, previous: String?)] {
-        guard let first = revisions.first, let last = revisions.last else { return [:] }
-        let wanted = Set(revisions)
+        guard !revisions.isEmpty else { return [:] }
+        let wanted = "[" + revisions.map(String.init).joined(separator: ",") + "]"
         return try await pool.read { db in
             var texts: [Int64: (object: String, previous: String?)] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT rv, data, previous FROM events WHERE rv BETWEEN ? AND ?", arguments: [first, last]) {
-                let rv: Int64 = row["rv"]
-                if wanted.contains(rv) { texts[rv] = (row["data"], row["previous"]) }
+            for row in try Row.fetchAll(db, sql: "SELECT rv, data, previous FROM events WHERE rv IN (SELECT value FROM json_each(?))",
+                                        arguments: [wanted]) {
+                texts[row["rv"]] = (row["data"], row["previous"])
             }
             return texts
         }

@@ -86,7 +86,7 @@ struct HistoryEntry: Sendable {
 /// The text of logged changes, by revision (what `HistoryEntry` leaves out). Asynchronous:
 /// a read that waited for a connection on a thread of the shared pool could wait for tasks
 /// that need that very thread to give their connections back.
-typealias EventTexts = @Sendable (_ revisions: [Int64]) async throws -> [Int64: (object: String, previous: String?)]
+typealias EventTexts = @Sendable (_ revisions: [Int64]) async throws(StoreError) -> [Int64: (object: String, previous: String?)]
 
 public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     case notFound(ObjectKey)

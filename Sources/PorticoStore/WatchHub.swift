@@ -96,12 +96,7 @@ final class WatchHub: Sendable {
     /// The events of `entries`, their objects read from the log.
     func events(_ entries: [HistoryEntry]) async throws(StoreError) -> [StoreEvent] {
         guard !entries.isEmpty else { return [] }
-        let texts: [Int64: (object: String, previous: String?)]
-        do {
-            texts = try await self.texts(entries.map(\.resourceVersion))
-        } catch {
-            throw .corrupt(entries[0].key, revision: entries[0].resourceVersion)
-        }
+        let texts = try await self.texts(entries.map(\.resourceVersion))
         var events: [StoreEvent] = []
         events.reserveCapacity(entries.count)
         for entry in entries {

@@ -1,5 +1,6 @@
 import Foundation
 import PorticoAPI
+import PorticoClient
 import Testing
 
 @testable import PorticoServer
@@ -283,7 +284,7 @@ import Testing
         let t = try await TestServer()
         let anonymous = await t.server.handle(APIRequest(method: "GET", path: "/api/v1/services", headers: ["authorization": "Bearer nope"]))
         #expect(anonymous.status == 401)
-        let token = try TokenAuthenticator.addNodeToken(directory: t.directory, node: "node-1")
+        let token = try TokenFile.addNodeToken(directory: t.directory, node: "node-1")
         let restarted = try await APIServer(configuration: t.server.configuration)
         let read = await restarted.handle(APIRequest(method: "GET", path: "/api/v1/services", headers: ["authorization": "Bearer \(token)"]))
         #expect(read.status == 200)

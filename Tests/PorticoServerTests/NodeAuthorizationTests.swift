@@ -1,5 +1,6 @@
 import Foundation
 import PorticoAPI
+import PorticoClient
 import Testing
 
 @testable import PorticoServer
@@ -16,7 +17,7 @@ import Testing
         init() async throws {
             self.t = try await TestServer()
             var tokens: [String: String] = [:]
-            for node in ["node-1", "node-2"] { tokens[node] = try TokenAuthenticator.addNodeToken(directory: self.t.directory, node: node) }
+            for node in ["node-1", "node-2"] { tokens[node] = try TokenFile.addNodeToken(directory: self.t.directory, node: node) }
             self.tokens = tokens
             self.server = try await APIServer(configuration: self.t.server.configuration)
         }
