@@ -85,6 +85,7 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
@@ -102,16 +103,25 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
+        ),
+        // nftables as values (IR, text, parser, evaluator), transactions and the one way to
+        // send them (`NFTablesRunner`: `nft -f`, or `NFTablesFake` in memory).
+        .target(
+            name: "PorticoNFTables",
+            dependencies: ["PorticoAPI", "PorticoSystem"]
         ),
         .target(
             name: "PorticoProxy",
             dependencies: [
                 "PorticoAPI",
                 "PorticoClient",
+                "PorticoNFTables",
                 "PorticoSystem",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
@@ -120,12 +130,22 @@ let package = Package(
             dependencies: [
                 "PorticoAPI",
                 "PorticoClient",
-                "PorticoProxy",
+                "PorticoNFTables",
+                "PorticoSystem",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // MetalLB's speaker in L2 mode, run by the node agent.
+        .target(
+            name: "PorticoSpeaker",
+            dependencies: [
+                "PorticoAPI",
+                "PorticoClient",
                 "PorticoSystem",
                 .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .target(
@@ -142,6 +162,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // libFuzzer target for the DNS decoder: built apart with `-sanitize=fuzzer` (scripts/fuzz-dns).
@@ -155,16 +176,32 @@ let package = Package(
             name: "PorticoLab",
             dependencies: [
                 "PorticoAPI",
-                "PorticoLB",
+                "PorticoClient",
                 "PorticoImages",
+                "PorticoLB",
+                "PorticoNFTables",
+                "PorticoSystem",
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        // `portico bench`: every benchmark, each beside a reference measured in the same run.
+        .target(
+            name: "PorticoBench",
+            dependencies: [
+                "PorticoAPI",
+                "PorticoClient",
                 "PorticoDNS",
                 "PorticoDNSWire",
-                "PorticoSystem",
-                "PorticoProxy",
-                "PorticoClient",
+                "PorticoLab",
+                "PorticoNFTables",
                 "PorticoNode",
+                "PorticoProxy",
+                "PorticoRegistry",
+                "PorticoServer",
+                "PorticoStore",
+                "PorticoSystem",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "Yams", package: "Yams"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
         .target(
@@ -173,7 +210,7 @@ let package = Package(
                 "CPorticoSandbox",
                 "PorticoSystem",
                 "PorticoProxy",
-                "PorticoLB",
+                "PorticoSpeaker",
                 "PorticoStreams",
                 "PorticoAPI",
                 "PorticoClient",
@@ -212,6 +249,7 @@ let package = Package(
             dependencies: [
                 "CPorticoSandbox",
                 "PorticoAPI",
+                "PorticoBench",
                 "PorticoImages",
                 "PorticoLab",
                 "PorticoNode",
@@ -221,7 +259,6 @@ let package = Package(
                 "PorticoLB",
                 "PorticoRegistry",
                 "PorticoServer",
-                "PorticoStore",
                 "PorticoSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
@@ -234,8 +271,9 @@ let package = Package(
         .testTarget(name: "PorticoDNSTests", dependencies: ["PorticoDNS", "PorticoDNSWire", "PorticoAPI", "PorticoTestSupport",
                                                          .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(name: "PorticoStreamsTests", dependencies: ["PorticoStreams", .product(name: "NIOCore", package: "swift-nio")]),
-        .testTarget(name: "PorticoLBTests", dependencies: ["PorticoLB", "PorticoProxy", "PorticoAPI"]),
-        .testTarget(name: "PorticoProxyTests", dependencies: ["PorticoProxy", "PorticoAPI"]),
+        .testTarget(name: "PorticoLBTests", dependencies: ["PorticoLB", "PorticoNFTables", "PorticoAPI"]),
+        .testTarget(name: "PorticoNFTablesTests", dependencies: ["PorticoNFTables"]),
+        .testTarget(name: "PorticoProxyTests", dependencies: ["PorticoProxy", "PorticoNFTables", "PorticoAPI"]),
         .testTarget(name: "PorticoLabTests", dependencies: ["PorticoLab", "PorticoAPI", "PorticoTestSupport"]),
         .testTarget(name: "PorticoNodeTests", dependencies: ["PorticoNode", "PorticoImages", "PorticoSystem", "PorticoAPI", "PorticoTestSupport"]),
         .testTarget(name: "PorticoAPITests", dependencies: ["PorticoAPI"]),
@@ -243,6 +281,7 @@ let package = Package(
         .testTarget(name: "PorticoStoreTests", dependencies: ["PorticoStore", "PorticoAPI", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "PorticoServerTests", dependencies: ["PorticoServer", "PorticoStore", "PorticoRegistry", "PorticoAPI",
                                                             "PorticoClient", "PorticoControllers", "PorticoTestSupport",
+                                                            "PorticoProxy", "PorticoNFTables",
                                                             .product(name: "Logging", package: "swift-log"),
                                                             .product(name: "NIOCore", package: "swift-nio"),
                                                             .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -1,5 +1,6 @@
 import Logging
 import PorticoAPI
+import ServiceLifecycle
 import Synchronization
 
 /// A change the informer saw, after its cache took it in.
@@ -21,7 +22,7 @@ public enum InformerEvent<T: Sendable>: Sendable {
 /// list's resourceVersion, list again on `410 Expired`, watch again when a watch ends.
 /// Handlers run on the informer's task in event order; they should only note the change
 /// (enqueue a key) and return.
-public final class Informer<T: APIResource>: Sendable {
+public final class Informer<T: APIResource>: ServiceLifecycle.Service, Sendable {
     public let client: KubeClient
     let namespace: String?
     let labelSelector: String?
@@ -95,8 +96,12 @@ public final class Informer<T: APIResource>: Sendable {
         }
     }
 
-    /// Lists and watches until cancelled.
+    /// Lists and watches until cancelled or, in a ServiceGroup, until it shuts down.
     public func run() async {
+        await cancelWhenGracefulShutdown { await self.listAndWatch() }
+    }
+
+    func listAndWatch() async {
         var resourceVersion: String? = nil
         var failures = 0
         while !Task.isCancelled {

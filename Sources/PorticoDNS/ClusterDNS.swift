@@ -4,6 +4,7 @@ import PorticoAPI
 import PorticoClient
 import PorticoDNSWire
 import PorticoSystem
+import ServiceLifecycle
 
 /// `portico dns`, the cluster DNS add-on: informers on Services, EndpointSlices and
 /// Namespaces feed `ClusterRecords`; the server answers from them on UDP and TCP and forwards
@@ -25,63 +26,63 @@ public struct ClusterDNS: Sendable {
     public let options: Options
     public let client: KubeClient
     public let records = ClusterRecords()
+    let services: Informer<PorticoAPI.Service>
+    let slices: Informer<EndpointSlice>
+    let namespaces: Informer<Namespace>
     let logger: Logger
 
     public init(options: Options, client: KubeClient, logger: Logger = Logger(label: "portico-dns")) {
         self.options = options
         self.client = client
         self.logger = logger
+        self.services = Informer(client: client, logger: logger)
+        self.slices = Informer(client: client, logger: logger)
+        self.namespaces = Informer(client: client, logger: logger)
+        let records = self.records
+        self.services.addHandler { records.apply($0.object, deleted: $0.isDeletion) }
+        self.slices.addHandler { records.apply($0.object, deleted: $0.isDeletion) }
+        self.namespaces.addHandler { records.apply($0.object, deleted: $0.isDeletion) }
     }
 
-    /// Serves until cancelled. `onBound` gets the port (for port 0 in tests).
-    public func run(onBound: @Sendable (Int) -> Void = { _ in }) async throws {
-        let services = Informer<Service>(client: self.client, logger: self.logger)
-        let slices = Informer<EndpointSlice>(client: self.client, logger: self.logger)
-        let namespaces = Informer<Namespace>(client: self.client, logger: self.logger)
+    /// The process's pieces, in the order of its ServiceGroup (which stops them in reverse):
+    /// the watch caches, the marker that says they have listed, the health and ready ports,
+    /// and the DNS server. `onBound` gets the DNS port (for port 0 in tests).
+    public func pieces(onBound: @escaping @Sendable (Int) -> Void = { _ in }) throws -> [any ServiceLifecycle.Service] {
         let records = self.records
-        services.addHandler { records.apply($0.object, deleted: $0.isDeletion) }
-        slices.addHandler { records.apply($0.object, deleted: $0.isDeletion) }
-        namespaces.addHandler { records.apply($0.object, deleted: $0.isDeletion) }
         let resolver = ClusterResolver(zone: try DNSName(self.options.zone), ttl: self.options.ttl)
         let server = DNSServer(responder: DNSResponder(resolver: resolver, records: records),
                                forwarder: Forwarder(upstreams: self.options.upstreams), logger: self.logger)
-        let bound = try await server.bind(host: self.options.host, port: self.options.port)
-        self.logger.info("portico dns: serving \(self.options.zone) on \(self.options.host):\(bound.port) (UDP, TCP)",
-                         metadata: ["upstreams": "\(self.options.upstreams.map(MiniHTTP.hostPort))"])
-        onBound(bound.port)
-        do {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { await services.run() }
-                group.addTask { await slices.run() }
-                group.addTask { await namespaces.run() }
-                group.addTask {
-                    await services.waitForSync()
-                    await slices.waitForSync()
-                    await namespaces.waitForSync()
-                    records.markSynced()
-                }
-                if let port = self.options.healthPort {
-                    group.addTask { try await Self.serveHTTP(port: port) { _ in .text("OK") } }
-                }
-                if let port = self.options.readyPort {
-                    group.addTask {
-                        try await Self.serveHTTP(port: port) { _ in
-                            records.read { $0.synced } ? .text("OK") : .error(503, "the caches have not synced")
-                        }
-                    }
-                }
-                try await group.waitForAll()
-            }
-        } catch {
-            await bound.close()
-            throw error
+        var pieces: [any ServiceLifecycle.Service] = [self.services, self.slices, self.namespaces,
+                                                       CachesSynced(informers: (self.services, self.slices, self.namespaces), records: records)]
+        if let port = self.options.healthPort { pieces.append(HTTPPort(host: "0.0.0.0", port: port) { _ in .text("OK") }) }
+        if let port = self.options.readyPort {
+            pieces.append(HTTPPort(host: "0.0.0.0", port: port) { _ in
+                records.read { $0.synced } ? .text("OK") : .error(503, "the caches have not synced")
+            })
         }
-        await bound.close()
+        let (options, logger) = (self.options, self.logger)
+        pieces.append(DNSService(server: server, host: options.host, port: options.port, logger: logger) { port in
+            logger.info("portico dns: serving \(options.zone) on \(options.host):\(port) (UDP, TCP)",
+                        metadata: ["upstreams": "\(options.upstreams.map(MiniHTTP.hostPort))"])
+            onBound(port)
+        })
+        return pieces
     }
+}
 
-    static func serveHTTP(port: Int, _ handler: @escaping @Sendable (MiniHTTP.Request) async -> MiniHTTP.Response) async throws {
-        let server = try await MiniHTTP.bind(host: "0.0.0.0", port: port)
-        try await MiniHTTP.serveAll(server, handler: handler)
+/// Marks the records synced once the three caches have listed: `/ready` answers 200 from then on.
+struct CachesSynced: ServiceLifecycle.Service {
+    let informers: (Informer<PorticoAPI.Service>, Informer<EndpointSlice>, Informer<Namespace>)
+    let records: ClusterRecords
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await self.informers.0.waitForSync()
+            await self.informers.1.waitForSync()
+            await self.informers.2.waitForSync()
+            self.records.markSynced()
+            try? await gracefulShutdown()
+        }
     }
 }
 

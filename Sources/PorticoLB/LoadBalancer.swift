@@ -1,15 +1,16 @@
 import Logging
 import PorticoAPI
 import PorticoClient
-import PorticoProxy
+import PorticoNFTables
 import PorticoSystem
+import ServiceLifecycle
 import Synchronization
 
 /// `portico lb`, the cloud's L4 load balancer in front of the nodes: it watches Services,
 /// Nodes and EndpointSlices, owns every assigned LoadBalancer address on its external
 /// interface, checks the nodes' health, and programs `LoadBalancerRuleset` with one
 /// `nft -f -` transaction whenever what it forwards changes.
-public final class LoadBalancer: Sendable {
+public final class LoadBalancer: ServiceLifecycle.Service, Sendable {
     public struct Options: Sendable {
         /// The interface facing the clients (the lab's internet), where LB addresses live.
         public var externalInterface = "eth1"
@@ -23,7 +24,7 @@ public final class LoadBalancer: Sendable {
     let client: KubeClient
     let logger: Logger
     let runner: NFTablesRunner
-    let services: Informer<Service>
+    let services: Informer<PorticoAPI.Service>
     let nodes: Informer<Node>
     let slices: Informer<EndpointSlice>
     public let health: HealthChecks
@@ -49,45 +50,54 @@ public final class LoadBalancer: Sendable {
                                 healthy: self.health.isHealthy)
     }
 
+    /// The watch caches it reads: they go before it in the process's ServiceGroup, so they
+    /// run while it starts and stop after it.
+    public var informers: [any ServiceLifecycle.Service] { [self.services, self.nodes, self.slices] }
+
+    /// Forwards until the group shuts down (or the task is cancelled). The rules and
+    /// addresses stay in the kernel when it stops: connections keep flowing until another
+    /// load balancer process takes over.
     public func run() async throws {
+        self.logger.info("portico lb: serving LoadBalancer Services on \(self.options.externalInterface)")
         let queue = self.queue
         self.services.addHandler { _ in queue.add("sync") }
         self.nodes.addHandler { _ in queue.add("sync") }
         self.slices.addHandler { _ in queue.add("sync") }
-        await withDiscardingTaskGroup { group in
-            group.addTask { await self.services.run() }
-            group.addTask { await self.nodes.run() }
-            group.addTask { await self.slices.run() }
-            group.addTask {
-                await self.services.waitForSync()
-                await self.nodes.waitForSync()
-                await self.slices.waitForSync()
-                queue.add("sync")
-                await withDiscardingTaskGroup { inner in
-                    inner.addTask {
-                        await self.health.run(targets: { [self] in
-                            LoadBalancerModel.healthTargets(services: self.services.items, nodes: self.nodes.items)
-                        }, changed: { [self] flipped in
-                            for (target, healthy) in flipped {
-                                self.logger.info("lb: backend \(healthy ? "healthy" : "unhealthy"): \(target)")
-                            }
-                            queue.add("sync")
-                        })
-                    }
-                    inner.addTask {
-                        while let key = await queue.get() {
-                            do {
-                                try await self.sync()
-                                queue.forget(key)
-                            } catch {
-                                self.logger.error("lb: sync failed, retrying", metadata: ["error": "\(error)"])
-                                queue.addRateLimited(key)
-                            }
-                            queue.done(key)
-                        }
-                    }
-                }
+        await cancelWhenGracefulShutdown {
+            await self.services.waitForSync()
+            await self.nodes.waitForSync()
+            await self.slices.waitForSync()
+            queue.add("sync")
+            await withDiscardingTaskGroup { group in
+                group.addTask { await self.checkHealth() }
+                group.addTask { await self.syncLoop() }
             }
+        }
+        self.logger.info("lb: stopping; the rules and addresses stay in the kernel")
+    }
+
+    /// Health checks of every backend; a verdict that changes asks for a sync.
+    func checkHealth() async {
+        await self.health.run(targets: { [self] in
+            LoadBalancerModel.healthTargets(services: self.services.items, nodes: self.nodes.items)
+        }, changed: { [self] flipped in
+            for (target, healthy) in flipped {
+                self.logger.info("lb: backend \(healthy ? "healthy" : "unhealthy"): \(target)")
+            }
+            self.queue.add("sync")
+        })
+    }
+
+    func syncLoop() async {
+        while let key = await self.queue.get() {
+            do {
+                try await self.sync()
+                self.queue.forget(key)
+            } catch {
+                self.logger.error("lb: sync failed, retrying", metadata: ["error": "\(error)"])
+                self.queue.addRateLimited(key)
+            }
+            self.queue.done(key)
         }
     }
 

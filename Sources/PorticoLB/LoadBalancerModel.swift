@@ -1,4 +1,5 @@
 import PorticoAPI
+import PorticoSystem
 
 /// What the load balancer forwards, as plain values: for every address:port a LoadBalancer
 /// Service was given, the backends — the nodes' `IP:nodePort` (as a cloud load balancer
@@ -10,7 +11,7 @@ public struct LoadBalancerModel: Sendable, Equatable {
         public var port: Int32
         /// The health check that decides whether the backend gets traffic; nil for endpoints
         /// (their readiness is already in the EndpointSlice).
-        public var health: HealthTarget?
+        public var health: HTTPCheck?
     }
 
     public struct Frontend: Sendable, Equatable {
@@ -30,30 +31,7 @@ public struct LoadBalancerModel: Sendable, Equatable {
         public var chain: String { "frontend-\(self.ip)/\(self.proto)/\(self.port)" }
     }
 
-    /// A health check as cloud load balancers make them: HTTP GET, 2xx is healthy.
-    public struct HealthTarget: Sendable, Hashable, CustomStringConvertible {
-        public var ip: String
-        public var port: Int32
-        public var path: String
-        public var description: String { "http://\(self.ip):\(self.port)\(self.path)" }
-
-        public init(ip: String, port: Int32, path: String) {
-            self.ip = ip
-            self.port = port
-            self.path = path
-        }
-    }
-
     public var frontends: [Frontend]
-
-    /// The nodes a cloud load balancer would send to (upstream's stable node set): not being
-    /// deleted, not excluded by label, not drained for deletion. Readiness is not asked:
-    /// the health checks decide.
-    public static func eligible(_ node: Node) -> Bool {
-        node.metadata.deletionTimestamp == nil
-            && node.metadata.labels["node.kubernetes.io/exclude-from-external-load-balancers"] == nil
-            && !node.spec.taints.contains { $0.key == "ToBeDeletedByClusterAutoscaler" }
-    }
 
     static func internalIP(_ node: Node) -> String? {
         node.status.addresses.first { $0.type == "InternalIP" }?.address
@@ -62,8 +40,8 @@ public struct LoadBalancerModel: Sendable, Equatable {
     /// `healthy` says which health targets pass; a frontend whose backends all fail keeps
     /// them all (cloud load balancers fail open rather than drop everything).
     public static func build(services: [Service], nodes: [Node], slices: [EndpointSlice],
-                             healthy: (HealthTarget) -> Bool) -> LoadBalancerModel {
-        let nodeIPs = nodes.filter(Self.eligible).compactMap(Self.internalIP).sorted()
+                             healthy: (HTTPCheck) -> Bool) -> LoadBalancerModel {
+        let nodeIPs = nodes.filter(\.isEligibleForExternalLoadBalancers).compactMap(Self.internalIP).sorted()
         var frontends: [Frontend] = []
         for service in services.sorted(by: { ($0.metadata.namespace, $0.metadata.name) < ($1.metadata.namespace, $1.metadata.name) })
         where service.usesPorticoLoadBalancer && service.metadata.deletionTimestamp == nil {
@@ -94,8 +72,8 @@ public struct LoadBalancerModel: Sendable, Equatable {
                     } else {
                         backends = nodeIPs.map { nodeIP in
                             let health = local && service.spec.healthCheckNodePort != 0
-                                ? HealthTarget(ip: nodeIP, port: service.spec.healthCheckNodePort, path: "/")
-                                : HealthTarget(ip: nodeIP, port: 10256, path: "/healthz")
+                                ? HTTPCheck(ip: nodeIP, port: service.spec.healthCheckNodePort, path: "/")
+                                : HTTPCheck(ip: nodeIP, port: 10256, path: "/healthz")
                             return Backend(ip: nodeIP, port: port.nodePort, health: health)
                         }
                         let passing = backends.filter { $0.health.map(healthy) ?? true }
@@ -111,7 +89,7 @@ public struct LoadBalancerModel: Sendable, Equatable {
     }
 
     /// Every health check any frontend needs.
-    public static func healthTargets(services: [Service], nodes: [Node]) -> Set<HealthTarget> {
+    public static func healthTargets(services: [Service], nodes: [Node]) -> Set<HTTPCheck> {
         let model = Self.build(services: services, nodes: nodes, slices: [], healthy: { _ in true })
         return Set(model.frontends.flatMap { $0.backends.compactMap(\.health) })
     }

@@ -1,4 +1,4 @@
-import PorticoProxy
+import PorticoNFTables
 
 /// The load balancer's kernel program, table `ip portico-lb`: one map sends
 /// `LB IP . protocol . port` to its frontend's chain, which picks a backend with equal odds

@@ -4,7 +4,7 @@ import Logging
 import PorticoAPI
 import PorticoClient
 import PorticoProxy
-import PorticoLB
+import PorticoSpeaker
 import ServiceLifecycle
 
 /// `portico agent`: the kubelet of a Portico node, run inside the node's network namespace.
@@ -90,33 +90,29 @@ public struct NodeAgent: ServiceLifecycle.Service {
         }
         let l2 = speaker
 
-        await cancelWhenGracefulShutdown {
-            await withDiscardingTaskGroup { group in
-                group.addTask { await services.run() }
-                group.addTask { await nodes.run() }
-                group.addTask { await reporter.run() }
-                group.addTask {
-                    do {
-                        try await logServer.application().runService()
-                    } catch {
-                        self.logger.error("log server stopped", metadata: ["error": "\(error)"])
-                    }
-                }
-                group.addTask {
-                    for await _ in routeChanges { await self.syncRoutes(nodes.items) }
-                }
-                group.addTask { await pods.run() }
-                if let proxy { group.addTask { await proxy.run() } }
-                if let l2 { group.addTask { await l2.run() } }
-                group.addTask {
-                    // Pods start once the Services are known, for their environment variables.
-                    await services.waitForSync()
-                    await pods.waitForSync()
-                    self.releaseAddresses(of: pods.items, ipam: ipam)
-                    await manager.run()
-                }
+        // One ordered group: the watch caches first (they stop last), the pods last (they stop
+        // first; like the kubelet, stopping leaves the running pods alone).
+        var pieces: [any ServiceLifecycle.Service] = [services, nodes, pods]
+        pieces += (proxy?.informers ?? []) + (l2?.informers ?? [])
+        pieces.append(AgentTask { await reporter.run() })
+        pieces.append(AgentTask {
+            do {
+                try await logServer.application().runService()
+            } catch {
+                self.logger.error("log server stopped", metadata: ["error": "\(error)"])
             }
-        }
+        })
+        pieces.append(AgentTask { for await _ in routeChanges { await self.syncRoutes(nodes.items) } })
+        if let proxy { pieces.append(proxy) }
+        if let l2 { pieces.append(l2) }
+        pieces.append(AgentTask {
+            // Pods start once the Services are known, for their environment variables.
+            await services.waitForSync()
+            await pods.waitForSync()
+            self.releaseAddresses(of: pods.items, ipam: ipam)
+            await manager.run()
+        })
+        try await ServiceGroup(configuration: .init(services: pieces, logger: self.logger)).run()
     }
 
     /// host-gw: every other node's pod CIDR via that node's address.
@@ -165,5 +161,19 @@ public struct NodeAgent: ServiceLifecycle.Service {
     func releaseAddresses(of pods: [Pod], ipam: PodIPAM) {
         let live = Set(pods.filter { !$0.isTerminal }.map(\.metadata.uid))
         for (uid, _) in ipam.holders where !live.contains(uid) { ipam.release(uid: uid) }
+    }
+}
+
+/// A long-running part of the agent as a Service of its group: it ends when the group shuts
+/// down (or its task is cancelled).
+struct AgentTask: ServiceLifecycle.Service {
+    let body: @Sendable () async -> Void
+
+    init(_ body: @escaping @Sendable () async -> Void) {
+        self.body = body
+    }
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown { await self.body() }
     }
 }

@@ -2,41 +2,10 @@ import Foundation
 import Logging
 import PorticoAPI
 import PorticoClient
+import PorticoNFTables
 import PorticoSystem
+import ServiceLifecycle
 import Synchronization
-
-/// Where the proxy's transactions go: `nft -f -` on a node, a recorder in tests.
-public protocol NFTablesRunner: Sendable {
-    func apply(_ script: String) async throws
-}
-
-/// Runs a transaction through `nft -f -`, in this process's network namespace.
-public struct NFTCommand: NFTablesRunner {
-    public init() {}
-
-    public func apply(_ script: String) async throws {
-        try await Shell.run("nft", ["-f", "-"], input: script)
-    }
-}
-
-/// Removes conntrack entries of UDP flows whose endpoint is gone, so they do not keep
-/// sending to it (TCP notices by itself; UDP would not).
-public protocol ConntrackCleaner: Sendable {
-    /// Entries to `destination` (any, if nil) on `port` whose reply comes from `endpoint`.
-    func deleteUDP(destination: String?, port: Int32, endpoint: String) async
-}
-
-public struct ConntrackCommand: ConntrackCleaner {
-    public init() {}
-
-    public func deleteUDP(destination: String?, port: Int32, endpoint: String) async {
-        var arguments = ["-D", "-p", "udp"]
-        if let destination { arguments += ["--orig-dst", destination] }
-        arguments += ["--orig-port-dst", String(port), "--reply-src", endpoint]
-        // Exit status 1 means there was nothing to delete.
-        _ = try? await Shell.run("conntrack", arguments, allowFailure: true)
-    }
-}
 
 /// The node proxy of one node, in the role of kube-proxy in nftables mode: Services,
 /// EndpointSlices and the Node are watched; each change marks the proxy dirty and records
@@ -45,7 +14,7 @@ public struct ConntrackCommand: ConntrackCleaner {
 /// atomic `nft -f` transaction (the whole table at start, after a failure and every hour),
 /// then answers health checks, cleans up UDP conntrack and records its metrics. Syncs are
 /// at least `minSyncPeriod` apart, and happen every `syncPeriod` even without a change.
-public final class NodeProxy: Sendable {
+public final class NodeProxy: ServiceLifecycle.Service, Sendable {
     public struct Timing: Sendable {
         public var minSyncPeriod: Duration = .milliseconds(100)
         public var syncPeriod: Duration = .seconds(30)
@@ -131,7 +100,30 @@ public final class NodeProxy: Sendable {
         self.queue.add("sync")
     }
 
+    /// The watch cache it owns (EndpointSlices; Services and Nodes are shared with the agent):
+    /// it goes before the proxy in the process's ServiceGroup.
+    public var informers: [any ServiceLifecycle.Service] { [self.slices] }
+
+    /// Syncs until the group shuts down (or the task is cancelled); the rules stay in the
+    /// kernel, so the node keeps forwarding while no proxy runs.
     public func run() async {
+        self.watchChanges()
+        await cancelWhenGracefulShutdown {
+            await withDiscardingTaskGroup { group in
+                group.addTask { await self.health.run() }
+                group.addTask { await self.syncLoop() }
+                if let (host, port) = self.healthzAddress {
+                    group.addTask { await self.serve(host: host, port: port, what: "healthz", self.healthz) }
+                }
+                if let (host, port) = self.metricsAddress {
+                    group.addTask { await self.serve(host: host, port: port, what: "metrics", self.serveMetrics) }
+                }
+            }
+        }
+    }
+
+    /// Every change to a Service, an EndpointSlice or this Node marks the proxy dirty.
+    func watchChanges() {
         self.services.addHandler { [weak self] event in self?.changed(service: ProxyState.key(event.object)) }
         self.slices.addHandler { [weak self] event in
             let slice = event.object
@@ -146,36 +138,28 @@ public final class NodeProxy: Sendable {
             if case .updated(let old, let new) = event, old.metadata.labels == new.metadata.labels { return }
             self.changed(topology: true)
         }
-        await withDiscardingTaskGroup { group in
-            group.addTask { await self.slices.run() }
-            group.addTask { await self.health.run() }
-            group.addTask {
-                await self.services.waitForSync()
-                await self.slices.waitForSync()
-                self.queue.add("sync")
-                var last = ContinuousClock.now - self.timing.minSyncPeriod
-                while let key = await self.queue.get() {
-                    let wait = self.timing.minSyncPeriod - (ContinuousClock.now - last)
-                    if wait > .zero { try? await Task.sleep(for: wait) }
-                    last = .now
-                    await self.sync()
-                    self.queue.done(key)
-                    // Even without changes, sync now and then (and fully every hour).
-                    self.queue.add("sync", after: self.timing.syncPeriod)
-                }
-            }
-            if let (host, port) = self.healthzAddress {
-                group.addTask { await self.serve(host: host, port: port, what: "healthz", self.healthz) }
-            }
-            if let (host, port) = self.metricsAddress {
-                group.addTask {
-                    await self.serve(host: host, port: port, what: "metrics") { request in
-                        guard request.path == "/metrics" else { return .error(404, "404 page not found") }
-                        return MiniHTTP.Response(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: self.metrics.text)
-                    }
-                }
-            }
+    }
+
+    /// Syncs at least `minSyncPeriod` apart, and every `syncPeriod` even without a change.
+    func syncLoop() async {
+        await self.services.waitForSync()
+        await self.slices.waitForSync()
+        self.queue.add("sync")
+        var last = ContinuousClock.now - self.timing.minSyncPeriod
+        while let key = await self.queue.get() {
+            let wait = self.timing.minSyncPeriod - (ContinuousClock.now - last)
+            if wait > .zero { try? await Task.sleep(for: wait) }
+            last = .now
+            await self.sync()
+            self.queue.done(key)
+            // Even without changes, sync now and then (and fully every hour).
+            self.queue.add("sync", after: self.timing.syncPeriod)
         }
+    }
+
+    func serveMetrics(_ request: MiniHTTP.Request) async -> MiniHTTP.Response {
+        guard request.path == "/metrics" else { return .error(404, "404 page not found") }
+        return MiniHTTP.Response(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: self.metrics.text)
     }
 
     func serve(host: String, port: Int, what: String, _ handler: @escaping @Sendable (MiniHTTP.Request) async -> MiniHTTP.Response) async {
@@ -214,12 +198,30 @@ public final class NodeProxy: Sendable {
                                  contentType: "application/json", body: Array(body.utf8))
     }
 
-    /// One sync: the changed Services' fragments, the difference to what the kernel has, one
-    /// transaction. The whole table at the start, after a failure, when the node's topology
-    /// changed, and every `fullSyncPeriod`.
+    /// One sync: plan (pure: the changed Services' fragments and the difference to what the
+    /// kernel has, or the whole table at the start, after a failure, when the node's topology
+    /// changed and every `fullSyncPeriod`) → one transaction → bookkeeping (state, metrics,
+    /// health check ports, conntrack).
     public func sync() async {
         let started = ContinuousClock.now
         let startedAt = Date()
+        let oldEntries = self.state.withLock { $0.entries }
+        let plan = self.plan()
+        do {
+            if !plan.script.isEmpty { try await self.runner.apply(plan.script) }
+        } catch {
+            self.failed(error, started: started)
+            return
+        }
+        let triggers = self.applied(plan, startedAt: startedAt)
+        self.record(plan, elapsed: Self.seconds(ContinuousClock.now - started), triggers: triggers)
+        self.updateHealthChecks(plan)
+        let changed = plan.changedServices
+        await self.cleanUpConntrack(changed.flatMap { oldEntries[$0] ?? [] }, changed.flatMap { plan.entries[$0] ?? [] })
+    }
+
+    /// Takes the dirty Services and computes what to send.
+    func plan() -> ProxySyncPlan {
         var config = self.config
         config.zone = self.nodes.get(name: self.config.nodeName)?.metadata.labels["topology.kubernetes.io/zone"]
         let (dirty, oldEntries, oldProgram, wantFull) = self.state.withLock { state in
@@ -229,68 +231,44 @@ public final class NodeProxy: Sendable {
             state.pendingSince = nil
             return (dirty, state.entries, state.program, full)
         }
-        var entries = oldEntries
-        var program: ProxyProgram
-        let script: String
-        let full: Bool
-        let context = RulesetContext(nodePortIPs: ProxyState.nodePortIPs(config: config, localAddresses: []),
-                                     serviceCIDRs: config.serviceCIDRs, clusterCIDRs: config.clusterCIDRs, masqueradeAll: config.masqueradeAll)
-        if wantFull || oldProgram?.context != context || dirty.count > 500 {
-            let byService = ProxyState.slicesByService(self.slices.items)
-            entries = [:]
-            var fragments: [String: ServiceFragment] = [:]
-            for service in self.services.items {
-                let key = ProxyState.key(service)
-                let ports = ProxyState.entries(for: service, slices: byService[key] ?? [], config: config)
-                if ports.isEmpty { continue }
-                entries[key] = ports
-                fragments[key] = ProxyRuleset.fragment(ports, context: context)
-            }
-            program = ProxyProgram(context: context, fragments: fragments)
-            script = program.table().replacementTransaction
-            full = true
-        } else {
-            program = oldProgram!
-            var changes: [String: ServiceFragment?] = [:]
-            for key in dirty {
-                let parts = key.split(separator: "/", maxSplits: 1).map(String.init)
-                guard parts.count == 2 else { continue }
-                let slices = self.slices.items(inNamespace: parts[0]).filter { $0.metadata.labels[EndpointSlice.serviceNameLabel] == parts[1] }
-                let ports = self.services.get(namespace: parts[0], name: parts[1])
-                    .map { ProxyState.entries(for: $0, slices: slices, config: config) } ?? []
-                entries[key] = ports.isEmpty ? nil : ports
-                changes[key] = ports.isEmpty ? .some(nil) : ProxyRuleset.fragment(ports, context: context)
-            }
-            script = program.update(changes)
-            full = false
+        let slices = self.slices
+        let inputs = ProxySyncPlan.Inputs(
+            services: self.services.items, service: { self.services.get(namespace: $0, name: $1) },
+            slices: { namespace, name in slices.items(inNamespace: namespace).filter { $0.metadata.labels[EndpointSlice.serviceNameLabel] == name } },
+            allSlices: slices.items)
+        return ProxySyncPlan.make(config: config, inputs: inputs, dirty: dirty, previous: oldProgram, previousEntries: oldEntries, wantFull: wantFull)
+    }
+
+    /// The transaction failed: nothing of it is in the kernel, so the next sync writes the
+    /// whole table, soon.
+    func failed(_ error: any Error, started: ContinuousClock.Instant) {
+        self.metrics.failures.increment()
+        self.state.withLock { state in
+            state.needFull = true
+            if state.pendingSince == nil { state.pendingSince = started }
         }
-        do {
-            if !script.isEmpty { try await self.runner.apply(script) }
-        } catch {
-            self.metrics.failures.increment()
-            self.state.withLock { state in
-                state.needFull = true
-                if state.pendingSince == nil { state.pendingSince = started }
-            }
-            self.logger.warning("nftables transaction failed; the whole table will be written again",
-                                metadata: ["error": "\(error)"])
-            self.queue.add("sync", after: max(self.timing.minSyncPeriod, .seconds(1)))
-            return
-        }
-        let elapsed = Self.seconds(ContinuousClock.now - started)
-        let triggers = self.state.withLock { state -> [Date] in
-            state.program = program
-            state.entries = entries
+        self.logger.warning("nftables transaction failed; the whole table will be written again", metadata: ["error": "\(error)"])
+        self.queue.add("sync", after: max(self.timing.minSyncPeriod, .seconds(1)))
+    }
+
+    /// The kernel has the plan: keep it; returns the change times it covers.
+    func applied(_ plan: ProxySyncPlan, startedAt: Date) -> [Date] {
+        self.state.withLock { state -> [Date] in
+            state.program = plan.program
+            state.entries = plan.entries
             state.needFull = false
-            if full { state.lastFull = .now }
+            if plan.full { state.lastFull = .now }
             state.lastApplied = Date()
             state.syncs += 1
             let done = state.triggers.filter { $0 <= startedAt }
             state.triggers.removeAll { $0 <= startedAt }
             return done
         }
+    }
+
+    func record(_ plan: ProxySyncPlan, elapsed: Double, triggers: [Date]) {
         self.metrics.syncDuration.record(elapsed)
-        if full {
+        if plan.full {
             self.metrics.fullSyncDuration.record(elapsed)
             self.metrics.fullSyncs.increment()
         } else {
@@ -300,27 +278,23 @@ public final class NodeProxy: Sendable {
         let now = Date()
         for trigger in triggers { self.metrics.programmingLatency.record(max(0, now.timeIntervalSince(trigger))) }
         self.metrics.lastSync.set(now.timeIntervalSince1970)
-        let allPorts = entries.values.flatMap { $0 }
-        if full || !script.isEmpty {
-            var rules = 0
-            var elements = context.nodePortIPs.count
-            for fragment in program.fragments.values {
-                rules += fragment.chains.reduce(0) { $0 + $1.rules.count }
-                elements += fragment.elements.values.reduce(0) { $0 + $1.count }
-            }
-            self.metrics.rules.set(Double(rules + ProxyRuleset.baseChains(context).reduce(0) { $0 + $1.rules.count }))
-            self.metrics.elements.set(Double(elements))
+        if plan.full || !plan.script.isEmpty {
+            let counts = plan.ruleAndElementCounts
+            self.metrics.rules.set(Double(counts.rules))
+            self.metrics.elements.set(Double(counts.elements))
         }
+        let allPorts = plan.entries.values.flatMap { $0 }
         self.metrics.servicePorts.set(Double(allPorts.count))
         self.metrics.noLocalEndpoints.set(Double(allPorts.filter { $0.externalPolicyLocal && $0.localEndpoints.isEmpty }.count))
-        self.health.update(allPorts.compactMap { port in
+    }
+
+    /// A health check node port for every Local Service, saying how many endpoints it has here.
+    func updateHealthChecks(_ plan: ProxySyncPlan) {
+        self.health.update(plan.entries.values.flatMap { $0 }.compactMap { port in
             guard port.externalPolicyLocal, let healthPort = port.healthCheckNodePort else { return nil }
             return HealthCheckServers.Service(port: healthPort, namespace: port.namespace, name: port.name,
                                               localEndpoints: port.localEndpoints.count)
         }, proxyHealthy: { [weak self] in self?.isHealthy ?? false })
-        // UDP flows of the changed Services whose endpoint went.
-        let changedKeys = full ? Set(oldEntries.keys).union(entries.keys) : dirty
-        await self.cleanUpConntrack(changedKeys.flatMap { oldEntries[$0] ?? [] }, changedKeys.flatMap { entries[$0] ?? [] })
     }
 
     /// UDP flows to endpoints that no longer serve a port are removed, for every address the

@@ -1,3 +1,5 @@
+import PorticoNFTables
+
 /// What does not depend on any one Service: the node's NodePort addresses and the ranges.
 /// A change here rewrites the whole table.
 public struct RulesetContext: Sendable, Equatable {

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import PorticoAPI
+import PorticoNFTables
 
 /// The proxy's desired state as an nftables table, in kube-proxy's nftables layout
 /// (KEP-3866): base chains that jump to `services` (NAT) and to the checks (filter), shared

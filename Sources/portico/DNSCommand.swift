@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import ServiceLifecycle
 import NIOCore
 import PorticoClient
 import PorticoDNS
@@ -72,9 +73,11 @@ struct DNS: AsyncParsableCommand {
         if self.forwardOnly {
             let server = DNSServer(responder: DNSResponder(resolver: nil, records: ClusterRecords()),
                                    forwarder: Forwarder(upstreams: options.upstreams), logger: logger)
-            let bound = try await server.bind(host: options.host, port: options.port)
-            logger.info("portico dns: relaying \(options.host):\(bound.port) to \(options.upstreams.map(MiniHTTP.hostPort))")
-            try await bound.tcp.closeFuture.get()
+            let (relayOptions, relayLogger) = (options, logger)
+            let relay = DNSService(server: server, host: options.host, port: options.port, logger: logger) { port in
+                relayLogger.info("portico dns: relaying \(relayOptions.host):\(port) to \(relayOptions.upstreams.map(MiniHTTP.hostPort))")
+            }
+            try await Self.serve([relay], logger: logger)
             return
         }
         guard let path = self.kubeconfig ?? ProcessInfo.processInfo.environment["KUBECONFIG"] else {
@@ -82,7 +85,14 @@ struct DNS: AsyncParsableCommand {
         }
         let transport = try HTTPTransport(try Kubeconfig.load(path: path))
         let client = KubeClient(transport: transport, fieldManager: "portico-dns")
-        try await ClusterDNS(options: options, client: client, logger: logger).run()
+        try await Self.serve(try ClusterDNS(options: options, client: client, logger: logger).pieces(), logger: logger)
+        try await transport.shutdown()
+    }
+
+    /// One ordered ServiceGroup for the process; SIGTERM and SIGINT stop it gracefully.
+    static func serve(_ pieces: [any ServiceLifecycle.Service], logger: Logger) async throws {
+        let group = ServiceGroup(configuration: .init(services: pieces, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
     }
 
     /// `1.2.3.4`, `1.2.3.4:5353`, `[fd00::1]:53`, `fd00::1`.

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import PorticoClient
 import PorticoLB
+import ServiceLifecycle
 
 /// `portico lb`: the L4 load balancer in front of the nodes. The lab runs it in its `lb`
 /// namespace, between the LAN and the internet.
@@ -34,8 +35,15 @@ struct LB: AsyncParsableCommand {
         options.interval = .seconds(self.healthCheckInterval)
         var logger = Logger(label: "portico-lb")
         logger.logLevel = .info
-        let client = KubeClient(transport: try HTTPTransport(try Kubeconfig.load(path: path)), fieldManager: "portico-lb")
-        logger.info("portico lb: serving LoadBalancer Services on \(self.externalInterface)")
-        try await LoadBalancer(options: options, client: client, logger: logger).run()
+        let transport = try HTTPTransport(try Kubeconfig.load(path: path))
+        let client = KubeClient(transport: transport, fieldManager: "portico-lb")
+        let lb = LoadBalancer(options: options, client: client, logger: logger)
+        // In order: the watch caches start with it and stop after it; SIGTERM and SIGINT stop
+        // the group gracefully.
+        let group = ServiceGroup(configuration: .init(services: lb.informers + [lb], gracefulShutdownSignals: [.sigterm, .sigint],
+                                                      logger: logger))
+        try await group.run()
+        try await transport.shutdown()
+        logger.info("portico lb: stopped")
     }
 }

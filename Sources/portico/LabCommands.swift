@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PorticoAPI
+import PorticoBench
 import PorticoLab
 
 /// The options that pick a lab: its config file, or just its name.

@@ -1,6 +1,6 @@
 import PorticoAPI
 import PorticoLB
-import PorticoProxy
+import PorticoNFTables
 import Testing
 
 @Suite struct LoadBalancerModelTests {

@@ -1,5 +1,6 @@
 import Foundation
 import PorticoClient
+import PorticoLab
 
 /// A lab a benchmark makes for itself: named `name`, its own ranges from `10.<base>.`,
 /// `10.<base+1>.` and `10.<base+2>.` (LAN, pods, services), no DNS add-on and no name

@@ -2,6 +2,7 @@ import Foundation
 import PorticoAPI
 import PorticoClient
 import PorticoSystem
+import PorticoLab
 
 /// `portico bench proxy`, the data plane, in a lab of its own: TCP throughput (iperf3) and
 /// request latency from a pod on one node to a pod on another, through the ClusterIP beside

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Reads back the nftables text the proxy writes (`NFTTable.text`): the subset of nft's
 /// language in `NFTItem`, nothing more. What it cannot read is an error naming the line, so a
 /// rendering change that the evaluator would not understand fails loudly.

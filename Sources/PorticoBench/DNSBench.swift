@@ -3,6 +3,7 @@ import NIOCore
 import PorticoAPI
 import PorticoDNS
 import PorticoDNSWire
+import PorticoLab
 import PorticoSystem
 
 /// `portico bench dns`: dnsperf against Portico's DNS server answering 10,000 Services from

@@ -1,5 +1,6 @@
 import Foundation
 import PorticoAPI
+import PorticoNFTables
 import PorticoProxy
 import PorticoSystem
 
@@ -35,7 +36,7 @@ public struct ProxyControlPlaneBench: Sendable {
                 let state = ProxyState.build(services: services, slices: slices, config: config)
                 let text = ProxyRuleset.table(state).replacementTransaction
                 let compute = Self.seconds(ContinuousClock.now - start)
-                try await Shell.run("ip", ["netns", "exec", netns, "nft", "-f", "-"], input: text)
+                try await NFTCommand(netns: netns).apply(text)
                 let full = Self.seconds(ContinuousClock.now - start)
                 progress(String(format: "    from empty: computing %.3fs, nft %.3fs", compute, full - compute))
                 // One Service changes (its endpoints move); the proxy computes that Service's part
@@ -46,7 +47,7 @@ public struct ProxyControlPlaneBench: Sendable {
                 let ports = ProxyState.entries(for: services[size / 2], slices: [self.slice(size / 2, shift: 1)], config: config)
                 let transaction = program.update(["bench/s\(size / 2)": ProxyRuleset.fragment(ports, context: RulesetContext(state))])
                 let computeTime = Self.seconds(ContinuousClock.now - changeStart)
-                try await Shell.run("ip", ["netns", "exec", netns, "nft", "-f", "-"], input: transaction)
+                try await NFTCommand(netns: netns).apply(transaction)
                 let total = Self.seconds(ContinuousClock.now - changeStart)
                 progress(String(format: "    one change: computing %.4fs, nft %.4fs (%d lines)", computeTime, total - computeTime,
                                 transaction.split(separator: "\n").count))

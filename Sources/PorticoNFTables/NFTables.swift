@@ -16,6 +16,16 @@ public struct NFTTable: Sendable, Equatable {
     public func set(_ name: String) -> NFTSet? { self.sets.first { $0.name == name } }
     public func chain(_ name: String) -> NFTChain? { self.chains.first { $0.name == name } }
 
+    /// The same table with its sets and chains in name order. The kernel keeps declaration
+    /// order, which differs between a table written whole and one built by transactions, and
+    /// means nothing to a packet; compare canonical forms.
+    public var canonical: NFTTable {
+        var table = self
+        table.sets.sort { $0.name < $1.name }
+        table.chains.sort { $0.name < $1.name }
+        return table
+    }
+
     /// Elements of every set and map, and rules of every chain.
     public var ruleCount: Int { self.chains.reduce(0) { $0 + $1.rules.count } }
     public var elementCount: Int { self.sets.reduce(0) { $0 + $1.elements.count } }
@@ -43,7 +53,7 @@ public struct NFTSet: Sendable, Equatable {
     public var isMap: Bool { self.valueType != nil }
 
     /// The declaration's body lines.
-    var declaration: [String] {
+    package var declaration: [String] {
         var lines = ["type \(self.keyType)" + (self.valueType.map { " : \($0)" } ?? "")]
         if !self.flags.isEmpty { lines.append("flags \(self.flags.joined(separator: ","))") }
         if let timeout = self.timeoutSeconds { lines.append("timeout \(timeout)s") }
@@ -255,7 +265,7 @@ extension NFTTable {
 }
 
 extension Array {
-    func chunked(_ size: Int) -> [ArraySlice<Element>] {
+    package func chunked(_ size: Int) -> [ArraySlice<Element>] {
         stride(from: 0, to: self.count, by: size).map { self[$0..<Swift.min($0 + size, self.count)] }
     }
 }

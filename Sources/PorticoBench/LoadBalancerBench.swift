@@ -2,6 +2,7 @@ import Foundation
 import PorticoAPI
 import PorticoClient
 import PorticoSystem
+import PorticoLab
 
 /// `portico bench lb` (root): in a 2-node lab of its own, from the internet namespace,
 /// iperf3 throughput and new-connection request latency through the load balancer and a

@@ -1,9 +1,9 @@
-import Crypto
 import Foundation
 import Logging
 import PorticoAPI
 import PorticoClient
 import PorticoSystem
+import ServiceLifecycle
 import Synchronization
 
 /// Bare-metal L2 mode, as MetalLB's speaker: for each LoadBalancer address on the node's
@@ -13,23 +13,12 @@ import Synchronization
 /// Eligible: Ready, reachable (the speakers probe each other's proxy `/livez` every second;
 /// three misses in a row and a node is gone, as memberlist suspects a silent member), not
 /// drained for deletion, and for Local policy holding a ready endpoint of the Service.
-public enum L2Election {
-    /// The owner of `ip` among `candidates`, the same on every node.
-    public static func owner(of ip: String, among candidates: [String]) -> String? {
-        candidates.min { Self.rank($0, ip) < Self.rank($1, ip) }
-    }
-
-    static func rank(_ node: String, _ ip: String) -> String {
-        SHA256.hash(data: Data("\(node)#\(ip)".utf8)).map { String(format: "%02x", $0) }.joined()
-    }
-}
-
-public final class L2Speaker: Sendable {
+public final class L2Speaker: ServiceLifecycle.Service, Sendable {
     let nodeName: String
     let interface: String
     let lan: IPNetwork
     let client: KubeClient
-    let services: Informer<Service>
+    let services: Informer<PorticoAPI.Service>
     let nodes: Informer<Node>
     let slices: Informer<EndpointSlice>
     let events: EventRecorder
@@ -41,7 +30,7 @@ public final class L2Speaker: Sendable {
     /// (a node back from a cut link may hold an address the LAN has since learned elsewhere).
     let lastLive = Mutex<Set<String>>([])
 
-    public init(nodeName: String, interface: String, lan: IPNetwork, client: KubeClient, services: Informer<Service>, nodes: Informer<Node>,
+    public init(nodeName: String, interface: String, lan: IPNetwork, client: KubeClient, services: Informer<PorticoAPI.Service>, nodes: Informer<Node>,
                 logger: Logger) {
         self.nodeName = nodeName
         self.interface = interface
@@ -61,7 +50,7 @@ public final class L2Speaker: Sendable {
     func liveNodes() -> [String] {
         let dead = self.misses.withLock { misses in Set(misses.filter { $0.value >= 3 }.map(\.key)) }
         return self.nodes.items.filter {
-            LoadBalancerModel.eligible($0) && Self.isReady($0) && !dead.contains($0.metadata.name)
+            $0.isEligibleForExternalLoadBalancers && Self.isReady($0) && !dead.contains($0.metadata.name)
         }.map(\.metadata.name).sorted()
     }
 
@@ -86,20 +75,23 @@ public final class L2Speaker: Sendable {
         return mine
     }
 
+    /// The watch cache it owns (EndpointSlices, for Local policy): it goes before the speaker
+    /// in the process's ServiceGroup.
+    public var informers: [any ServiceLifecycle.Service] { [self.slices] }
+
+    /// Announces until the group shuts down (or the task is cancelled). The addresses stay
+    /// on the interface: the next run adopts them, and meanwhile the node keeps answering.
     public func run() async {
-        await withDiscardingTaskGroup { group in
-            group.addTask { await self.slices.run() }
-            group.addTask {
-                await self.services.waitForSync()
-                await self.nodes.waitForSync()
-                await self.slices.waitForSync()
-                await self.adoptAddresses()
-                while !Task.isCancelled {
-                    let started = ContinuousClock.now
-                    await self.probePeers()
-                    await self.reconcile()
-                    try? await Task.sleep(until: started + .seconds(1))
-                }
+        await cancelWhenGracefulShutdown {
+            await self.services.waitForSync()
+            await self.nodes.waitForSync()
+            await self.slices.waitForSync()
+            await self.adoptAddresses()
+            while !Task.isCancelled {
+                let started = ContinuousClock.now
+                await self.probePeers()
+                await self.reconcile()
+                try? await Task.sleep(until: started + .seconds(1))
             }
         }
     }
@@ -120,7 +112,7 @@ public final class L2Speaker: Sendable {
         }
         let results = await withTaskGroup(of: (String, Bool).self) { group in
             for (name, ip) in peers {
-                group.addTask { (name, await HealthChecks.probe(LoadBalancerModel.HealthTarget(ip: ip, port: 10256, path: "/livez"), timeout: .milliseconds(500))) }
+                group.addTask { (name, await HTTPCheck(ip: ip, port: 10256, path: "/livez").probe(timeout: .milliseconds(500), userAgent: "portico-speaker")) }
             }
             var all: [(String, Bool)] = []
             for await result in group { all.append(result) }

@@ -4,6 +4,7 @@ import PorticoSystem
 import PorticoAPI
 import PorticoClient
 import PorticoNode
+import PorticoLab
 
 /// `portico bench lab`: how long a lab takes to be Ready, how long 50 replicas take to be
 /// 50 ready endpoints, and how much memory the server and agents peak at, each beside a
