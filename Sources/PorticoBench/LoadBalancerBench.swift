@@ -47,7 +47,7 @@ public struct LoadBalancerBench: Sendable {
             while ContinuousClock.now < deadline, owner == nil {
                 if try await Shell.run("curl", ["-s", "--max-time", "1", url], allowFailure: true).status == 0 {
                     for node in plan.nodes {
-                        let addresses = try await Shell.ipv4Addresses(netns: node.netns, device: "eth0")
+                        let addresses = try await IPCommand(netns: node.netns).addresses(device: "eth0")
                         if addresses.contains(where: { $0.address == "10.67.1.200" && $0.prefixLength == 32 }) { owner = node.hostVeth }
                     }
                 }

@@ -24,6 +24,8 @@ public final class LoadBalancer: ServiceLifecycle.Service, Sendable {
     let client: KubeClient
     let logger: Logger
     let runner: NFTablesRunner
+    /// The external interface's addresses.
+    let kernel: any NetworkKernel
     let services: Informer<PorticoAPI.Service>
     let nodes: Informer<Node>
     let slices: Informer<EndpointSlice>
@@ -33,11 +35,13 @@ public final class LoadBalancer: ServiceLifecycle.Service, Sendable {
     /// What the kernel was last made to hold, and which Services were told they are served directly.
     let applied = Mutex<(table: NFTTable?, addresses: Set<String>?, told: Set<String>)>((nil, nil, []))
 
-    public init(options: Options, client: KubeClient, runner: NFTablesRunner = NFTCommand(), logger: Logger) {
+    public init(options: Options, client: KubeClient, runner: NFTablesRunner = NFTCommand(), kernel: any NetworkKernel = IPCommand(),
+                logger: Logger) {
         self.options = options
         self.client = client
         self.logger = logger
         self.runner = runner
+        self.kernel = kernel
         self.services = Informer(client: client, logger: logger)
         self.nodes = Informer(client: client, logger: logger)
         self.slices = Informer(client: client, logger: logger)
@@ -129,13 +133,10 @@ public final class LoadBalancer: ServiceLifecycle.Service, Sendable {
     func ownAddresses(_ wanted: Set<String>) async throws {
         // The kernel is asked only when the wanted set changed since the last time it was made so.
         guard self.applied.withLock({ $0.addresses != wanted }) else { return }
-        let present = Set(try await Shell.ipv4Addresses(device: self.options.externalInterface).filter { $0.prefixLength == 32 }.map(\.address))
-        for ip in wanted.subtracting(present).sorted() {
-            try await Shell.run("ip", ["addr", "add", "\(ip)/32", "dev", self.options.externalInterface])
-        }
-        for ip in present.subtracting(wanted).sorted() {
-            _ = try await Shell.run("ip", ["addr", "del", "\(ip)/32", "dev", self.options.externalInterface], allowFailure: true)
-        }
+        let device = self.options.externalInterface
+        let present = Set(try await self.kernel.addresses(device: device).filter { $0.prefixLength == 32 }.map(\.address))
+        for ip in wanted.subtracting(present).sorted() { try await self.kernel.addAddress(ip, prefixLength: 32, device: device) }
+        for ip in present.subtracting(wanted).sorted() { try await self.kernel.deleteAddress(ip, prefixLength: 32, device: device) }
         self.applied.withLock { $0.addresses = wanted }
     }
 }

@@ -165,27 +165,28 @@ public struct Lab: Sendable {
         return namespaces.contains { $0.hasPrefix(self.plan.netnsPrefix) }
     }
 
+    /// The first of the lab's ranges that one of `routes` already takes (the local and
+    /// broadcast table's own entries and the default route aside), with the config field that sets it.
+    static func routed(_ plan: LabPlan, among routes: [Route]) -> (String, IPNetwork, Route)? {
+        var ranges: [(String, IPNetwork)] = [("lan", IPNetwork(plan.config.lan)!), ("serviceCIDR", IPNetwork(plan.serviceCIDR)!)]
+        if !plan.isL2 { ranges.append(("internetCIDR", IPNetwork(plan.config.internetCIDR)!)) }
+        ranges += plan.nodes.map { ("podCIDR of \($0.name)", IPNetwork($0.podCIDR)!) }
+        for route in routes where !["local", "broadcast"].contains(route.type) && route.table != "local" && route.destination != "default" {
+            guard let network = IPNetwork(route.destination.contains("/") ? route.destination : route.destination + "/32") else { continue }
+            for (field, range) in ranges where network.prefixLength > 0 && (range.contains(network.address) || network.contains(range.address)) {
+                return (field, range, route)
+            }
+        }
+        return nil
+    }
+
     /// The lab's ranges must not be routed already (by another lab, or a real network).
     func checkAddressesFree() async throws {
-        let routes = try await Shell.run("ip", ["-4", "route", "show", "table", "all"]).output
-        var ranges: [(String, IPNetwork)] = [("lan", IPNetwork(self.config.lan)!), ("serviceCIDR", IPNetwork(self.plan.serviceCIDR)!)]
-        if !self.plan.isL2 { ranges.append(("internetCIDR", IPNetwork(self.config.internetCIDR)!)) }
-        ranges += self.plan.nodes.map { ("podCIDR of \($0.name)", IPNetwork($0.podCIDR)!) }
-        for line in routes.split(separator: "\n") {
-            var words = line.split(separator: " ").map(String.init)
-            if ["unreachable", "blackhole", "prohibit", "local", "broadcast", "unicast"].contains(words.first ?? "") {
-                if words.first == "local" || words.first == "broadcast" { continue }
-                words.removeFirst()
-            }
-            guard let destination = words.first, destination != "default", let network = IPNetwork(destination.contains("/") ? destination : destination + "/32")
-            else { continue }
-            if line.contains("table local") { continue }
-            for (field, range) in ranges where network.prefixLength > 0 && (range.contains(network.address) || network.contains(range.address)) {
-                throw LabError("""
-                    \(field) \(range) is already routed on this machine (\(line.trimmingCharacters(in: .whitespaces))).
-                    Another lab may be up (portico status, portico down --name <name>), or choose other ranges with --config lab.yaml.
-                    """)
-            }
+        if let (field, range, route) = Self.routed(self.plan, among: try await IPCommand().routes(allTables: true)) {
+            throw LabError("""
+                \(field) \(range) is already routed on this machine (\(route)).
+                Another lab may be up (portico status, portico down --name <name>), or choose other ranges with --config lab.yaml.
+                """)
         }
         let listening = try await Shell.run("ss", ["-Hltn", "sport", "= :\(self.config.apiPort)"], allowFailure: true)
         if listening.status == 0, !listening.output.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {

@@ -29,12 +29,11 @@ extension Lab {
         }
         try await printer.step("Removing the network namespaces, links and routes") {
             // Routes through the lab's bridge go with it; only this lab's are looked at.
-            for node in plan.nodes {
-                let route = try await Shell.run("ip", ["-4", "route", "show", node.podCIDR, "proto", "static"], allowFailure: true)
-                let words = route.output.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init)
-                if words.count >= 5, words[1] == "via", words[2] == node.address, words[3] == "dev", words[4] == plan.bridge {
-                    _ = try await Shell.run("ip", ["route", "del", node.podCIDR, "via", node.address, "dev", plan.bridge], allowFailure: true)
-                }
+            let routes = (try? await IPCommand().routes()) ?? []
+            for node in plan.nodes where routes.contains(where: {
+                $0.destination == node.podCIDR && $0.proto == "static" && $0.gateway == node.address && $0.device == plan.bridge
+            }) {
+                _ = try await Shell.run("ip", ["route", "del", node.podCIDR, "via", node.address, "dev", plan.bridge], allowFailure: true)
             }
             for netns in self.namespaces(of: plan) {
                 _ = try await Shell.run("ip", ["netns", "del", netns], allowFailure: true)
@@ -45,8 +44,7 @@ extension Lab {
             for node in plan.nodes where FileManager.default.fileExists(atPath: "/sys/class/net/\(node.hostVeth)") {
                 _ = try await Shell.run("ip", ["link", "del", node.hostVeth], allowFailure: true)
             }
-            let unreachable = try await Shell.run("ip", ["-4", "route", "show", "type", "unreachable"], allowFailure: true)
-            if ours, unreachable.output.split(separator: "\n").contains(where: { $0.hasPrefix("unreachable \(plan.serviceCIDR)") }) {
+            if ours, routes.contains(where: { $0.type == "unreachable" && $0.destination == plan.serviceCIDR }) {
                 try await Shell.run("ip", ["route", "del", "unreachable", plan.serviceCIDR])
             }
         }

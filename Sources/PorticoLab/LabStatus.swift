@@ -33,7 +33,7 @@ struct LabStatus {
         }
         if plan.isL2 {
             for node in plan.nodes {
-                for found in (try? await Shell.ipv4Addresses(netns: node.netns, device: "eth0")) ?? [] where found.prefixLength == 32 {
+                for found in (try? await IPCommand(netns: node.netns).addresses(device: "eth0")) ?? [] where found.prefixLength == 32 {
                     status.announcedBy[found.address] = node.name
                 }
             }

@@ -118,7 +118,7 @@ public struct NodeAgent: ServiceLifecycle.Service {
     /// host-gw: every other node's pod CIDR via that node's address.
     /// The interface that has `ip`, and the network it is on (`10.10.10.1/24` → eth0, 10.10.10.0/24).
     static func interface(holding ip: String) async throws -> (String, IPNetwork) {
-        guard let found = try await Shell.ipv4Addresses().first(where: { $0.address == ip }), let address = IPAddress(ip) else {
+        guard let found = try await IPCommand().addresses().first(where: { $0.address == ip }), let address = IPAddress(ip) else {
             throw Shell.Failure(description: "no interface has the node address \(ip)")
         }
         let prefix = found.prefixLength

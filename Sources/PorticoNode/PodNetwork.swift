@@ -32,18 +32,22 @@ public protocol NodeNetwork: Sendable {
 
 /// `NodeNetwork` through iproute2, as a CNI bridge plugin with host-local IPAM and host-gw
 /// routes would set it up. Every command runs in the agent's own network namespace (the
-/// node's) or, with `-n`, in the pod's.
+/// node's) or, with `-n`, in the pod's. The node's addresses and routes are read and changed
+/// through `kernel` (a `NetworkKernelFake` in tests); sandboxes are made with `ip` directly.
 public struct IPRoute2Network: NodeNetwork {
-    public init() {}
+    let kernel: any NetworkKernel
+
+    public init(kernel: any NetworkKernel = IPCommand()) {
+        self.kernel = kernel
+    }
 
     public func ensureBridge(name: String, gateway: IPAddress, prefixLength: Int) async throws {
-        let links = try await Shell.run("ip", ["-o", "link", "show", "dev", name], allowFailure: true)
-        if links.status != 0 {
+        if try await !self.kernel.linkExists(name) {
             try await Shell.run("ip", ["link", "add", name, "type", "bridge"])
         }
-        let addresses = try await Shell.run("ip", ["-o", "-4", "addr", "show", "dev", name])
-        if !addresses.output.contains(" \(gateway)/\(prefixLength) ") {
-            try await Shell.run("ip", ["addr", "replace", "\(gateway)/\(prefixLength)", "dev", name])
+        let present = try await self.kernel.addresses(device: name)
+        if !present.contains(InterfaceAddress(interface: name, address: gateway.description, prefixLength: prefixLength)) {
+            try await self.kernel.addAddress(gateway.description, prefixLength: prefixLength, device: name)
         }
         try await Shell.run("ip", ["link", "set", name, "up"])
         try "1\n".write(toFile: "/proc/sys/net/ipv4/ip_forward", atomically: false, encoding: .utf8)
@@ -97,24 +101,22 @@ public struct IPRoute2Network: NodeNetwork {
     }
 
     public func routeServiceCIDRs(_ cidrs: [String], nodeIP: String) async throws {
-        guard let device = try await Shell.ipv4Addresses().first(where: { $0.address == nodeIP })?.interface else {
+        guard let device = try await self.kernel.addresses().first(where: { $0.address == nodeIP })?.interface else {
             throw Shell.Failure(description: "no interface has the node address \(nodeIP)")
         }
-        for cidr in cidrs { try await Shell.run("ip", ["route", "replace", cidr, "dev", device, "scope", "link"]) }
+        for cidr in cidrs { try await self.kernel.replaceRoute(Route(destination: cidr, device: device, scope: "link")) }
     }
 
     public func syncRoutes(_ routes: [String: String]) async throws {
-        let table = try await Shell.run("ip", ["-4", "route", "show", "proto", "static"])
         var present: [String: String] = [:]
-        for line in table.output.split(separator: "\n") {
-            let words = line.split(separator: " ").map(String.init)
-            if words.count >= 3, words[1] == "via" { present[words[0]] = words[2] }
+        for route in try await self.kernel.routes() where route.proto == "static" {
+            if let gateway = route.gateway { present[route.destination] = gateway }
         }
-        for (cidr, via) in routes where present[cidr] != via {
-            try await Shell.run("ip", ["route", "replace", cidr, "via", via, "proto", "static"])
+        for (cidr, via) in routes.sorted(by: { $0.key < $1.key }) where present[cidr] != via {
+            try await self.kernel.replaceRoute(Route(destination: cidr, gateway: via, proto: "static"))
         }
-        for (cidr, _) in present where routes[cidr] == nil {
-            _ = try await Shell.run("ip", ["route", "del", cidr, "proto", "static"], allowFailure: true)
+        for cidr in present.keys.sorted() where routes[cidr] == nil {
+            try await self.kernel.deleteRoute(cidr, proto: "static")
         }
     }
 }

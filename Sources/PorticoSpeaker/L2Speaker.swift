@@ -23,6 +23,8 @@ public final class L2Speaker: ServiceLifecycle.Service, Sendable {
     let slices: Informer<EndpointSlice>
     let events: EventRecorder
     let logger: Logger
+    /// The LAN interface's addresses.
+    let kernel: any NetworkKernel
     /// Misses in a row per peer node name.
     let misses = Mutex<[String: Int]>([:])
     let announced = Mutex<[String: String]>([:])
@@ -31,8 +33,9 @@ public final class L2Speaker: ServiceLifecycle.Service, Sendable {
     let lastLive = Mutex<Set<String>>([])
 
     public init(nodeName: String, interface: String, lan: IPNetwork, client: KubeClient, services: Informer<PorticoAPI.Service>, nodes: Informer<Node>,
-                logger: Logger) {
+                kernel: any NetworkKernel = IPCommand(), logger: Logger) {
         self.nodeName = nodeName
+        self.kernel = kernel
         self.interface = interface
         self.lan = lan
         self.client = client
@@ -99,7 +102,7 @@ public final class L2Speaker: ServiceLifecycle.Service, Sendable {
     /// Addresses of the LAN already on the interface (an earlier run of this agent): taken
     /// as announced, so the first round keeps or removes them like any other.
     func adoptAddresses() async {
-        for found in (try? await Shell.ipv4Addresses(device: self.interface)) ?? [] where found.prefixLength == 32 {
+        for found in (try? await self.kernel.addresses(device: self.interface)) ?? [] where found.prefixLength == 32 {
             guard let ip = IPAddress(found.address), self.lan.contains(ip) else { continue }
             self.announced.withLock { $0[ip.description] = "(an earlier run)" }
         }
@@ -135,7 +138,7 @@ public final class L2Speaker: ServiceLifecycle.Service, Sendable {
         }
         for (ip, service) in want where have[ip] == nil {
             do {
-                _ = try await Shell.run("ip", ["addr", "replace", "\(ip)/32", "dev", self.interface])
+                try await self.kernel.addAddress(ip, prefixLength: 32, device: self.interface)
                 // Gratuitous ARP: the LAN learns the new owner now, not when its cache expires.
                 _ = try? await Shell.run("arping", ["-U", "-c", "2", "-w", "1", "-I", self.interface, ip], allowFailure: true)
                 self.announced.withLock { $0[ip] = service }
@@ -149,7 +152,7 @@ public final class L2Speaker: ServiceLifecycle.Service, Sendable {
             }
         }
         for (ip, service) in have where want[ip] == nil {
-            _ = try? await Shell.run("ip", ["addr", "del", "\(ip)/32", "dev", self.interface], allowFailure: true)
+            try? await self.kernel.deleteAddress(ip, prefixLength: 32, device: self.interface)
             self.announced.withLock { $0[ip] = nil }
             self.logger.info("l2: no longer announcing \(ip) for \(service)")
         }

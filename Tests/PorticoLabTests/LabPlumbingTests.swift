@@ -1,5 +1,6 @@
 import PorticoAPI
 @testable import PorticoLab
+import PorticoSystem
 import Testing
 
 /// The lab's plumbing and status from the plan alone, no root: what the host is given, and
@@ -47,5 +48,21 @@ struct LabPlumbingTests {
         #expect(rows.contains("host \(plan.config.hostAddress) - portico server: running (pid 100) API serving -"))
         #expect(rows.contains("node-1 \(plan.nodes[0].address) \(plan.nodes[0].podCIDR) portico agent: stopped (pid 101 is gone) Ready 2"))
         #expect(rows.contains("node-2 \(plan.nodes[1].address) \(plan.nodes[1].podCIDR) portico agent: not started not registered -"))
+    }
+}
+
+/// `portico up` refuses ranges the machine already routes, naming the field.
+struct LabRoutedRangesTests {
+    @Test func aRangeTheHostRoutesIsNamed() throws {
+        let plan = try LabPlan(LabConfig())
+        let host = [Route(destination: "default", gateway: "192.0.2.1", device: "eth0"),
+                    Route(destination: "192.0.2.0/24", device: "eth0", proto: "kernel", scope: "link"),
+                    Route(destination: "127.0.0.0/8", device: "lo", proto: "kernel", type: "local", table: "local")]
+        #expect(Lab.routed(plan, among: host) == nil)
+        let taken = host + [Route(destination: plan.serviceCIDR, type: "unreachable")]
+        let found = try #require(Lab.routed(plan, among: taken))
+        #expect(found.0 == "serviceCIDR" && found.2.description == "unreachable \(plan.serviceCIDR)")
+        let pod = Lab.routed(plan, among: [Route(destination: plan.nodes[1].podCIDR, gateway: "192.0.2.9", device: "eth0")])
+        #expect(pod?.0 == "podCIDR of node-2")
     }
 }

@@ -168,3 +168,31 @@ struct NodeUnitTests {
         #expect(try PodIPAM(directory: directory, podCIDR: "10.244.7.0/29").address(of: "a") == first)
     }
 }
+
+/// The agent's node networking against the in-memory kernel: host-gw routes follow the
+/// other nodes, and the Service ranges are routed out of the node's interface.
+struct NodeNetworkTests {
+    @Test func hostGatewayRoutesFollowTheOtherNodes() async throws {
+        let kernel = NetworkKernelFake(links: ["eth0"], routes: [
+            Route(destination: "10.244.2.0/24", gateway: "10.10.10.2", proto: "static"),
+            Route(destination: "10.244.3.0/24", gateway: "10.10.10.9", proto: "static"),
+            Route(destination: "10.244.4.0/24", gateway: "10.10.10.4", proto: "static"),
+            Route(destination: "10.10.10.0/24", device: "eth0", proto: "kernel"),
+        ])
+        let network = IPRoute2Network(kernel: kernel)
+        try await network.syncRoutes(["10.244.2.0/24": "10.10.10.2", "10.244.3.0/24": "10.10.10.3", "10.244.5.0/24": "10.10.10.5"])
+        #expect(kernel.current.changes == ["route replace 10.244.3.0/24 via 10.10.10.3 proto static",
+                                           "route replace 10.244.5.0/24 via 10.10.10.5 proto static",
+                                           "route del 10.244.4.0/24 proto static"])
+        #expect(Set(try await kernel.routes().map(\.description)) == [
+            "10.244.2.0/24 via 10.10.10.2 proto static", "10.244.3.0/24 via 10.10.10.3 proto static",
+            "10.244.5.0/24 via 10.10.10.5 proto static", "10.10.10.0/24 dev eth0 proto kernel"])
+    }
+
+    @Test func serviceRangesGoOutOfTheNodesInterface() async throws {
+        let kernel = NetworkKernelFake(addresses: [InterfaceAddress(interface: "eth0", address: "10.10.10.1", prefixLength: 24)])
+        try await IPRoute2Network(kernel: kernel).routeServiceCIDRs(["10.96.0.0/16"], nodeIP: "10.10.10.1")
+        #expect(try await kernel.routes() == [Route(destination: "10.96.0.0/16", device: "eth0", scope: "link")])
+        await #expect(throws: Shell.Failure.self) { try await IPRoute2Network(kernel: kernel).routeServiceCIDRs(["10.96.0.0/16"], nodeIP: "10.10.10.7") }
+    }
+}

@@ -1,0 +1,51 @@
+@testable import PorticoSystem
+import Testing
+
+/// iproute2's JSON read into values, and the in-memory kernel.
+struct NetworkKernelTests {
+    @Test func addressesFromIPJSON() throws {
+        let json = """
+            [{"ifindex":1,"ifname":"lo","flags":["LOOPBACK","UP"],"addr_info":[{"family":"inet","local":"127.0.0.1","prefixlen":8,"scope":"host"}]},
+             {"ifindex":2,"ifname":"eth1","addr_info":[{"family":"inet","local":"203.0.113.1","prefixlen":24},{"family":"inet","local":"203.0.113.10","prefixlen":32}]},
+             {"ifindex":3,"ifname":"eth2"}]
+            """
+        #expect(try IPCommand.parseAddresses(json) == [
+            InterfaceAddress(interface: "lo", address: "127.0.0.1", prefixLength: 8),
+            InterfaceAddress(interface: "eth1", address: "203.0.113.1", prefixLength: 24),
+            InterfaceAddress(interface: "eth1", address: "203.0.113.10", prefixLength: 32),
+        ])
+        #expect(try IPCommand.parseAddresses("\n").isEmpty)
+    }
+
+    @Test func routesFromIPJSON() throws {
+        let json = """
+            [{"dst":"default","gateway":"192.0.2.1","dev":"eth0","flags":[]},
+             {"dst":"10.244.2.0/24","gateway":"10.10.10.2","dev":"portico-br","protocol":"static","flags":[]},
+             {"type":"unreachable","dst":"10.96.0.0/16","flags":[]},
+             {"type":"local","dst":"127.0.0.1","dev":"lo","table":"local","protocol":"kernel","scope":"host","prefsrc":"127.0.0.1","flags":[]}]
+            """
+        let routes = try IPCommand.parseRoutes(json)
+        #expect(routes.map(\.description) == [
+            "default via 192.0.2.1 dev eth0",
+            "10.244.2.0/24 via 10.10.10.2 dev portico-br proto static",
+            "unreachable 10.96.0.0/16",
+            "local 127.0.0.1 dev lo table local proto kernel scope host",
+        ])
+        #expect(throws: (any Error).self) { try IPCommand.parseRoutes("10.0.0.0/8 dev eth0") }
+    }
+
+    @Test func theFakeHoldsWhatItWasGiven() async throws {
+        let kernel = NetworkKernelFake(links: ["eth1"])
+        try await kernel.addAddress("203.0.113.10", prefixLength: 32, device: "eth1")
+        try await kernel.addAddress("203.0.113.10", prefixLength: 32, device: "eth1")
+        await #expect(throws: Shell.Failure.self) { try await kernel.addAddress("10.0.0.1", prefixLength: 32, device: "eth9") }
+        #expect(try await kernel.addresses(device: "eth1") == [InterfaceAddress(interface: "eth1", address: "203.0.113.10", prefixLength: 32)])
+        try await kernel.replaceRoute(Route(destination: "10.244.2.0/24", gateway: "10.10.10.2", proto: "static"))
+        try await kernel.replaceRoute(Route(destination: "10.244.2.0/24", gateway: "10.10.10.3", proto: "static"))
+        #expect(try await kernel.routes().map(\.gateway) == ["10.10.10.3"])
+        try await kernel.deleteRoute("10.244.2.0/24", proto: "static")
+        try await kernel.deleteAddress("203.0.113.10", prefixLength: 32, device: "eth1")
+        #expect(kernel.current.routes.isEmpty && kernel.current.addresses.isEmpty)
+        #expect(kernel.current.changes.count == 6)
+    }
+}
