@@ -90,26 +90,7 @@ enum Catalog {
             validateUpdate: { new, old in ObjectMetaValidation.validateUpdate(new.metadata, old.metadata) })
         endpoint.allowCreateOnUpdate = true
 
-        var pod = ResourceStrategy<Pod>(
-            info: pods,
-            validateCreate: { metaCreate($0.metadata, namespaced: true) + WorkloadValidation.podSpec($0.spec, path: "spec") },
-            validateUpdate: { new, old in ObjectMetaValidation.validateUpdate(new.metadata, old.metadata)
-                + WorkloadValidation.podSpec(new.spec, path: "spec") + WorkloadValidation.podSpecUpdate(new.spec, old.spec) })
-        pod.defaults = { WorkloadDefaults.pod(&$0) }
-        pod.prepareForCreate = { pod in
-            pod.status = PodStatus(phase: .pending)
-            pod.status.qosClass = "BestEffort"
-        }
-        pod.prepareForUpdate = { new, old in new.status = old.status }
-        pod.prepareForStatusUpdate = { new, old in new.spec = old.spec }
-        pod.selectableFields = { pod in
-            ["spec.nodeName": pod.spec.nodeName, "spec.restartPolicy": pod.spec.restartPolicy.rawValue,
-             "spec.schedulerName": pod.spec.schedulerName, "spec.serviceAccountName": pod.spec.serviceAccountName,
-             "spec.hostNetwork": pod.spec.hostNetwork ? "true" : "false", "status.phase": pod.status.phase.rawValue,
-             "status.podIP": pod.status.podIP, "status.podIPs": pod.status.podIPs.map(\.ip).joined(separator: ","),
-             "status.nominatedNodeName": pod.status.nominatedNodeName]
-        }
-        pod.returnsDeletedObject = true
+        let pod = PodStrategy.make(info: pods)
 
         var node = ResourceStrategy<Node>(
             info: nodes, validateCreate: { metaCreate($0.metadata, namespaced: false) },

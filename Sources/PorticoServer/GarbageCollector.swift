@@ -27,6 +27,29 @@ enum DependentAction: Equatable {
     }
 }
 
+/// A finalizer taken off a stored object, as the controller that owns it does when its work
+/// is done: from metadata.finalizers, or from a Namespace's spec.finalizers (where the
+/// namespace controller's `kubernetes` is). Pure, on the stored JSON, so that an object's
+/// fields this server does not model are written back untouched.
+enum FinalizerRemoval {
+    /// The object without `finalizer` (an emptied list is left out, as upstream omits it),
+    /// or nil when it does not carry it (nothing to write).
+    static func removing(_ finalizer: String, from object: JSON) -> JSON? {
+        var json = object
+        var changed = false
+        for path in ["metadata", "spec"] {
+            if var list = json[path]?["finalizers"]?.arrayValue, let i = list.firstIndex(of: .string(finalizer)) {
+                list.remove(at: i)
+                json[path]?["finalizers"] = list.isEmpty ? nil : .array(list)
+                changed = true
+            }
+        }
+        // Not `changed ? json : nil`: JSON takes a nil literal as `.null`, which would be written.
+        guard changed else { return nil }
+        return json
+    }
+}
+
 /// Namespace deletion and garbage collection, found through the store's indexes (objects
 /// by namespace, dependents by their owner's uid), so the work is linear in what is
 /// removed. What is left undone when the server stops is found again from the stored
@@ -75,6 +98,8 @@ struct GarbageCollector {
     }
 }
 
+/// The steps for one object, through the generic write flow, so that allocations are given
+/// back and follow-up work is queued as for a client's delete.
 extension TypedResource {
     func deleteForNamespace(namespace: String, name: String) async throws -> Bool {
         guard let stored = try await self.store.get(self.key(namespace: namespace, name: name)) else { return false }
@@ -115,21 +140,10 @@ extension TypedResource {
     /// an object marked for deletion goes when none are left.
     func removeFinalizer(namespace: String, name: String, finalizer: String) async throws {
         let key = self.key(namespace: namespace, name: name)
-        guard let current = try await self.store.get(key) else { return }
-        var json = current.object
-        var changed = false
-        for path in ["metadata", "spec"] {
-            if var list = json[path]?["finalizers"]?.arrayValue, let i = list.firstIndex(of: .string(finalizer)) {
-                list.remove(at: i)
-                json[path]?["finalizers"] = list.isEmpty ? nil : .array(list)
-                changed = true
-            }
-        }
-        guard changed else { return }
-        let updated = json
+        guard let current = try await self.store.get(key),
+              let updated = FinalizerRemoval.removing(finalizer, from: current.object) else { return }
         let object = try self.decodeStored(updated)
-        let gone = object.metadata.deletionTimestamp != nil && object.metadata.finalizers.isEmpty
-            && self.strategy.extraFinalizers(object).isEmpty
+        let gone = DeletePlan.finishesDeletion(object.metadata, extraFinalizers: self.strategy.extraFinalizers(object))
         let written = try await self.store.transact { txn in
             gone ? try txn.delete(key, expectedResourceVersion: current.resourceVersion)
                 : try txn.update(key, expectedResourceVersion: current.resourceVersion, updated)

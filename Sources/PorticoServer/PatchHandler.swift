@@ -136,7 +136,7 @@ enum ScaleSubresource {
         if requestInfo.verb == .get { return .json(200, self.scale(stored.object, info: resource.info)) }
         var scale = self.scale(stored.object, info: resource.info)
         if requestInfo.verb == .patch {
-            let type = TypedResource<Object>.mediaType(request.header("content-type"))
+            let type = RequestBody.mediaType(request.header("content-type"))
             guard let kind = PatchHandler.Kind(rawValue: type) else { throw APIError.unsupportedMediaType(PatchHandler.unsupportedMessage) }
             let patch = try PatchHandler.document(kind, request.body)
             switch kind {

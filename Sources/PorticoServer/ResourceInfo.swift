@@ -66,6 +66,17 @@ public struct ResourceStrategy<Object: TablePrintable>: Sendable {
     public var extraFinalizers: @Sendable (Object) -> [String] = { _ in [] }
     /// What marking for deletion changes besides deletionTimestamp (a Namespace turns Terminating).
     public var markForDeletion: Hook? = nil
+    /// Graceful deletion (upstream's CheckGracefulDelete): the seconds the object is given to
+    /// end before it goes, nil to delete it now. Only pods wait (their node agent stops them).
+    public var gracePeriod: @Sendable (Object, DeleteOptions) -> Int64? = { _, _ in nil }
+    /// A field selector's field under its current name (upstream's field label conversion:
+    /// a pod's `spec.host` is `spec.nodeName`).
+    public var convertFieldLabel: @Sendable (String) -> String = { $0 }
+    /// Subresources a kind answers itself rather than through the generic status and scale
+    /// handlers (a pod's binding, log, exec, attach, portforward): the handler for this
+    /// subresource and verb, nil when the generic ones answer. Internal because the handler
+    /// works on the served resource, which other targets do not see.
+    var subresourceHandler: @Sendable (String, RequestInfo.Verb?) -> SubresourceHandler<Object>? = { _, _ in nil }
 
     public init(info: ResourceInfo, validateCreate: @escaping @Sendable (Object) -> [FieldError],
                 validateUpdate: @escaping @Sendable (Object, Object) -> [FieldError]) {
@@ -74,6 +85,9 @@ public struct ResourceStrategy<Object: TablePrintable>: Sendable {
         self.validateUpdate = validateUpdate
     }
 }
+
+/// A kind's own handler for one of its subresources (see `ResourceStrategy.subresourceHandler`).
+typealias SubresourceHandler<Object: TablePrintable> = @Sendable (TypedResource<Object>, APIRequest, RequestInfo) async throws -> APIResponse
 
 /// What a registry with allocation (the Service registry) does in place of the generic
 /// prepare-and-validate steps; the allocations it made are committed or reverted with the

@@ -60,17 +60,6 @@ final class ServerContext: Sendable {
         }
     }
 
-    /// Pods on a node end gracefully: the node agent stops them and deletes the object.
-    /// Nil means delete now.
-    func gracePeriod<Object: KubeObject>(for object: Object, options: DeleteOptions) -> Int64? {
-        guard let pod = object as? Pod else { return nil }
-        if options.gracePeriodSeconds == 0 || pod.spec.nodeName.isEmpty { return nil }
-        if pod.status.phase == .succeeded || pod.status.phase == .failed { return nil }
-        if pod.metadata.deletionTimestamp != nil { return pod.metadata.deletionGracePeriodSeconds }
-        let grace = options.gracePeriodSeconds ?? pod.spec.terminationGracePeriodSeconds ?? 30
-        return grace > 0 ? grace : nil
-    }
-
     func objectMarkedForDeletion(_ info: ResourceInfo, _ meta: ObjectMeta) {
         if info.resource == "namespaces", info.group.isEmpty {
             self.workQueue.yield(.namespace(meta.name))
