@@ -23,14 +23,14 @@ struct LoadBalancerSyncTests {
         let node: JSON = ["apiVersion": "v1", "kind": "Node", "metadata": ["name": "node-1"],
                           "status": ["addresses": [["type": "InternalIP", "address": "127.0.0.2"]],
                                      "conditions": [["type": "Ready", "status": "True"]]]]
-        try await server.ok("POST", "/api/v1/nodes", node)
-        try await server.ok("PUT", "/api/v1/nodes/node-1/status", node)
+        _ = try await server.ok("POST", "/api/v1/nodes", node)
+        _ = try await server.ok("PUT", "/api/v1/nodes/node-1/status", node)
         var service = try await server.ok("POST", "/api/v1/namespaces/default/services", [
             "apiVersion": "v1", "kind": "Service", "metadata": ["name": "web"],
             "spec": ["type": "LoadBalancer", "ports": [["port": 80, "targetPort": 8080]], "selector": ["app": "web"]]])
         let nodePort = service["spec"]?["ports"]?.arrayValue?.first?["nodePort"]?.integerValue ?? 0
         service["status"] = ["loadBalancer": ["ingress": [["ip": "203.0.113.10"]]]]
-        try await server.ok("PUT", "/api/v1/namespaces/default/services/web/status", service)
+        _ = try await server.ok("PUT", "/api/v1/namespaces/default/services/web/status", service)
 
         let nft = NFTablesFake()
         let kernel = NetworkKernelFake(links: ["eth1"])
@@ -48,7 +48,7 @@ struct LoadBalancerSyncTests {
         }
         #expect(kernel.current.addresses == [InterfaceAddress(interface: "eth1", address: "203.0.113.10", prefixLength: 32)])
 
-        try await server.ok("DELETE", "/api/v1/namespaces/default/services/web")
+        _ = try await server.ok("DELETE", "/api/v1/namespaces/default/services/web")
         try await Self.eventually("the Service's rules and address go with it") {
             frontend().isEmpty && kernel.current.addresses.isEmpty
         }

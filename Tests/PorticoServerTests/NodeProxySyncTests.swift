@@ -52,13 +52,13 @@ struct NodeProxySyncTests {
         defer { running.cancel() }
         let created = try await server.ok("POST", "/api/v1/namespaces/default/services", Self.service())
         let clusterIP = created["spec"]?["clusterIP"]?.stringValue ?? "?"
-        try await server.ok("POST", "/apis/discovery.k8s.io/v1/namespaces/default/endpointslices", Self.slice("10.244.1.5"))
+        _ = try await server.ok("POST", "/apis/discovery.k8s.io/v1/namespaces/default/endpointslices", Self.slice("10.244.1.5"))
         let rules = { kernel.table(name: "portico")?.text ?? "" }
         try await Self.eventually("the endpoint is programmed") { rules().contains("dnat to 10.244.1.5:5353") && rules().contains(clusterIP) }
 
         // The endpoint moves: a partial transaction, and the old endpoint's UDP flows are removed.
         let before = kernel.scripts.count
-        try await server.ok("PUT", "/apis/discovery.k8s.io/v1/namespaces/default/endpointslices/dns-1", Self.slice("10.244.1.6"))
+        _ = try await server.ok("PUT", "/apis/discovery.k8s.io/v1/namespaces/default/endpointslices/dns-1", Self.slice("10.244.1.6"))
         try await Self.eventually("the new endpoint is programmed") { rules().contains("dnat to 10.244.1.6:5353") && !rules().contains("10.244.1.5") }
         #expect(kernel.scripts[before...].allSatisfy { !$0.hasPrefix("add table") }, "a change is sent as a difference")
         #expect(conntrack.deletions.contains(.init(destination: clusterIP, port: 53, endpoint: "10.244.1.5")))
@@ -66,7 +66,7 @@ struct NodeProxySyncTests {
         // The kernel refuses the next transaction: the proxy writes the whole table after it.
         kernel.failNext()
         let beforeFailure = kernel.scripts.count
-        try await server.ok("PUT", "/apis/discovery.k8s.io/v1/namespaces/default/endpointslices/dns-1", Self.slice("10.244.1.7"))
+        _ = try await server.ok("PUT", "/apis/discovery.k8s.io/v1/namespaces/default/endpointslices/dns-1", Self.slice("10.244.1.7"))
         try await Self.eventually("the endpoint after a failure is programmed") { rules().contains("dnat to 10.244.1.7:5353") }
         #expect(kernel.scripts[beforeFailure...].first?.hasPrefix("add table ip portico\ndelete table ip portico\n") == true)
         #expect(kernel.table(name: "portico")?.canonical == proxy.appliedTable?.canonical)
