@@ -55,12 +55,7 @@ public struct DNSBench: Sendable {
         // NSD, the same names from a zone file, one server process on CPU 1, RRL off.
         let nsdPort = Int.random(in: 42000..<46000)
         try self.nsdConfig(directory: directory, port: nsdPort).write(toFile: directory + "/nsd.conf", atomically: true, encoding: .utf8)
-        let nsd = Process()
-        nsd.executableURL = URL(fileURLWithPath: try Shell.locate("taskset"))
-        nsd.arguments = ["-c", "1", try Shell.locate("nsd"), "-d", "-c", directory + "/nsd.conf"]
-        nsd.standardOutput = FileHandle.nullDevice
-        nsd.standardError = FileHandle(forWritingAtPath: "/dev/null")
-        try nsd.run()
+        let nsd = try Shell.start(Program("taskset", ["-c", "1", try Shell.locate("nsd"), "-d", "-c", directory + "/nsd.conf"]))
         defer { Self.stop(nsd) }
         var nsdAnswer = ""
         for _ in 0..<100 {
@@ -187,16 +182,15 @@ public struct DNSBench: Sendable {
     }
 
     /// NSD's main process and its server and xfrd children: SIGTERM, then SIGKILL.
-    static func stop(_ process: Process) {
-        guard process.isRunning else { return }
-        let pid = process.processIdentifier
+    /// NSD and the children it forked: TERM, then KILL after 3 s.
+    static func stop(_ process: RunningProgram) {
+        let pid = process.pid
         let children = ((try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)) ?? "")
             .split(separator: " ").compactMap { Int32($0) }
         for target in [pid] + children { kill(target, SIGTERM) }
         let deadline = Date().addingTimeInterval(3)
-        while process.isRunning, Date() < deadline { usleep(20_000) }
+        while kill(pid, 0) == 0, Date() < deadline { usleep(20_000) }
         for target in [pid] + children { kill(target, SIGKILL) }
-        process.waitUntilExit()
     }
 
     static func residentKiB() -> Int {

@@ -132,7 +132,7 @@ public struct Netexec: Sendable {
         case "/dial":
             return await NetexecDial.handle(query)
         case "/shell":
-            return Self.shell(query["shellCommand"] ?? query["cmd"] ?? "")
+            return await Self.shell(query["shellCommand"] ?? query["cmd"] ?? "")
         case "/upload":
             return MiniHTTP.Response(status: 501, body: Array("/upload is not built into Portico's agnhost netexec\n".utf8))
         default:
@@ -163,20 +163,12 @@ public struct Netexec: Sendable {
         ImageLog.exitNow(code)
     }
 
-    static func shell(_ command: String) -> MiniHTTP.Response {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", command]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
+    static func shell(_ command: String) async -> MiniHTTP.Response {
         var result: [String: String] = [:]
         do {
-            try process.run()
-            let output = pipe.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            if !output.isEmpty { result["output"] = String(decoding: output, as: UTF8.self) }
-            if process.terminationStatus != 0 { result["error"] = "exit status \(process.terminationStatus)" }
+            let (status, output) = try await Shell.run("/bin/sh", ["-c", command], allowFailure: true)
+            if !output.isEmpty { result["output"] = output }
+            if status != 0 { result["error"] = "exit status \(status)" }
         } catch {
             result["error"] = "\(error)"
         }

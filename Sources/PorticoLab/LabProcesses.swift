@@ -143,18 +143,8 @@ extension Lab {
     /// Starts `portico <arguments>` detached (its own session, so it outlives `up`), in a
     /// node's network namespace if given, its output appended to `log`.
     func launch(netns: String?, log: String, _ arguments: [String]) throws -> Int32 {
-        let fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o640)
-        guard fd >= 0 else { throw LabError("cannot open \(log): \(String(cString: strerror(errno)))") }
-        let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: self.porticoPath)
-        process.arguments = ["sandbox"] + (netns.map { ["--netns", $0] } ?? []) + ["--setsid", "--", self.porticoPath] + arguments
-        process.standardOutput = handle
-        process.standardError = handle
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        try? handle.close()
-        return process.processIdentifier
+        let sandbox = ["sandbox"] + (netns.map { ["--netns", $0] } ?? []) + ["--setsid", "--", self.porticoPath]
+        return try Shell.start(Program(self.porticoPath, sandbox + arguments, output: .file(log))).pid
     }
 
     /// Waits (10 s at most) until a process the lab started says it is ready in its log; its

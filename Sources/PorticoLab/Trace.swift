@@ -220,8 +220,8 @@ public struct Trace: Sendable {
 
     struct Armed: Sendable {
         var entry: Entry
-        var monitor: Process
-        var output: FileHandle
+        /// `nft monitor trace`, its output on a pipe.
+        var monitor: RunningProgram
     }
 
     static let table = "portico-trace"
@@ -243,18 +243,12 @@ public struct Trace: Sendable {
                     }
 
                     """)
-                let monitor = Process()
                 // Through `portico sandbox`: default signal handling, and gone with this process
                 // if it is killed before it can stop the monitor.
-                monitor.executableURL = URL(fileURLWithPath: self.porticoPath)
-                monitor.arguments = ["sandbox", "--netns", "/run/netns/\(entry.netns)", "--die-with-parent", "--",
-                                     try Shell.locate("nft"), "monitor", "trace"]
-                let pipe = try Shell.pipe()
-                monitor.standardOutput = pipe.write
-                monitor.standardError = FileHandle.nullDevice
-                try monitor.run()
-                try pipe.write.close()
-                armed.append(Armed(entry: entry, monitor: monitor, output: pipe.read))
+                let monitor = try Shell.start(Program(self.porticoPath, ["sandbox", "--netns", "/run/netns/\(entry.netns)", "--die-with-parent", "--",
+                                                                         try Shell.locate("nft"), "monitor", "trace"],
+                                                      output: .pipe, errors: .null))
+                armed.append(Armed(entry: entry, monitor: monitor))
             }
         } catch {
             _ = await self.disarm(armed, sourcePort: 0)
@@ -270,9 +264,8 @@ public struct Trace: Sendable {
         var seen: [TraceObservation.Seen] = []
         for item in armed {
             // nft writes each event as it happens, so stopping it loses nothing.
-            item.monitor.terminate()
-            let text = String(decoding: item.output.readDataToEndOfFile(), as: UTF8.self)
-            item.monitor.waitUntilExit()
+            item.monitor.signal(SIGTERM)
+            let (_, text) = await Shell.finish(item.monitor)
             let nft = NFTCommand(netns: item.entry.netns)
             let listing = (try? await nft.list(family: "ip", name: Self.table)) ?? ""
             await nft.deleteTable(family: "ip", name: Self.table)

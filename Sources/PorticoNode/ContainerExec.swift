@@ -18,22 +18,19 @@ struct ExecRefusal: Error, CustomStringConvertible {
 /// stream (1), as with the kubelet.
 final class ContainerExec: Sendable {
     let output: AsyncStream<(UInt8, [UInt8])>
-    private let process: Process
+    private let process: RunningProgram
     private let stdin: FileHandle?
     /// Writes to the command's input wait here, not on a thread of Swift's small shared pool:
     /// a command that does not read its input would otherwise block that thread for good.
     private let stdinQueue = DispatchQueue(label: "portico.exec.stdin")
     /// The terminal's master end, when there is one (resizes go to it).
     private let terminal: Int32?
-    private let exitStream: AsyncStream<ProcessExit>
 
-    private init(process: Process, stdin: FileHandle?, terminal: Int32?, output: AsyncStream<(UInt8, [UInt8])>,
-                 exitStream: AsyncStream<ProcessExit>) {
+    private init(process: RunningProgram, stdin: FileHandle?, terminal: Int32?, output: AsyncStream<(UInt8, [UInt8])>) {
         self.process = process
         self.stdin = stdin
         self.terminal = terminal
         self.output = output
-        self.exitStream = exitStream
     }
 
     static func start(porticoPath: String, pid: Int32, environment: [String: String], workingDir: String, command: [String],
@@ -52,64 +49,47 @@ final class ContainerExec: Sendable {
         // `portico sandbox` joins the container process's namespaces and gives the command
         // default signal handling; with a terminal, a session of its own with the terminal
         // as its controlling one, so a shell has job control and ^C reaches the command.
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: porticoPath)
         var environment = environment
         if environment["PATH"] == nil { environment["PATH"] = searchPath }
         let (output, continuation) = AsyncStream.makeStream(of: (UInt8, [UInt8]).self)
         var stdinHandle: FileHandle?
         var terminal: Int32?
         var readers: [(UInt8, Int32)] = []
-        var childEnds: [FileHandle] = []
+        var launch: Program
         if tty {
             var master: Int32 = -1
             var slave: Int32 = -1
             guard portico_open_pty(&master, &slave) == 0 else { throw ExecRefusal("open a terminal: \(String(cString: strerror(errno)))") }
-            process.arguments = ["sandbox", "--join", String(pid), "--chdir", workingDir, "--setsid", "--ctty", "--"] + command
             let slaveHandle = FileHandle(fileDescriptor: slave, closeOnDealloc: true)
-            process.standardInput = slaveHandle
-            process.standardOutput = slaveHandle
-            process.standardError = slaveHandle
-            childEnds = [slaveHandle]
+            launch = Program(porticoPath, ["sandbox", "--join", String(pid), "--chdir", workingDir, "--setsid", "--ctty", "--"] + command,
+                              input: .handle(slaveHandle), output: .handle(slaveHandle))
             environment["TERM"] = environment["TERM"] ?? "xterm"
             terminal = master
             stdinHandle = FileHandle(fileDescriptor: master, closeOnDealloc: false)
             readers = [(1, master)]
         } else {
-            process.arguments = ["sandbox", "--join", String(pid), "--chdir", workingDir, "--"] + command
             let out = try Shell.pipe()
             let err = try Shell.pipe()
-            process.standardOutput = out.write
-            process.standardError = err.write
-            childEnds = [out.write, err.write]
+            var input = Program.Input.null
             if wantsStdin {
-                let input = try Shell.pipe()
-                process.standardInput = input.read
-                childEnds.append(input.read)
-                stdinHandle = input.write
-            } else {
-                process.standardInput = FileHandle.nullDevice
+                let pipe = try Shell.pipe()
+                input = .handle(pipe.read)
+                stdinHandle = pipe.write
             }
+            launch = Program(porticoPath, ["sandbox", "--join", String(pid), "--chdir", workingDir, "--"] + command,
+                              input: input, output: .handle(out.write), errors: .handle(err.write))
             readers = [(1, dup(out.read.fileDescriptor)), (2, dup(err.read.fileDescriptor))]
         }
-        process.environment = environment
-        let (exitStream, exitContinuation) = AsyncStream.makeStream(of: ProcessExit.self, bufferingPolicy: .bufferingNewest(1))
-        process.terminationHandler = { process in
-            exitContinuation.yield(process.terminationReason == .uncaughtSignal
-                ? ProcessExit(exitCode: 128 + process.terminationStatus, signal: process.terminationStatus)
-                : ProcessExit(exitCode: process.terminationStatus))
-            exitContinuation.finish()
-        }
+        launch.environment = environment
+        // The child's ends are closed by `Shell.start` once it has them, so the readers see the end.
+        let process: RunningProgram
         do {
-            try process.run()
+            process = try Shell.start(launch)
         } catch {
-            for handle in childEnds { try? handle.close() }
             for (_, fd) in readers { close(fd) }
             if let terminal { close(terminal) }
             throw error
         }
-        // The child has its ends now; ours must close so the readers see the end.
-        for handle in childEnds { try? handle.close() }
         // One thread per stream, reading until the end (a terminal's end is EIO once the
         // last process holding the slave is gone).
         let remaining = Mutex(readers.count)
@@ -126,7 +106,7 @@ final class ContainerExec: Sendable {
                 if remaining.withLock({ $0 -= 1; return $0 }) == 0 { continuation.finish() }
             }
         }
-        return ContainerExec(process: process, stdin: stdinHandle, terminal: terminal, output: output, exitStream: exitStream)
+        return ContainerExec(process: process, stdin: stdinHandle, terminal: terminal, output: output)
     }
 
     func writeStdin(_ bytes: [UInt8]) {
@@ -153,7 +133,7 @@ final class ContainerExec: Sendable {
     /// (the launcher makes the child lead one), and with a terminal the terminal's session.
     func kill() {
         guard self.process.isRunning else { return }
-        let pid = self.process.processIdentifier
+        let pid = self.process.pid
         if let terminal {
             let session = portico_terminal_session(terminal)
             if session > 0 { Foundation.kill(-session, SIGKILL) }
@@ -163,8 +143,7 @@ final class ContainerExec: Sendable {
     }
 
     func wait() async -> ProcessExit {
-        for await exit in self.exitStream { return exit }
-        return ProcessExit(exitCode: 137, signal: 9)
+        await self.process.wait()
     }
 
     deinit {

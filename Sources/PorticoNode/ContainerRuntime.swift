@@ -75,31 +75,22 @@ struct SandboxRuntime: ContainerRuntime {
 
     /// Runs a command in the pod's namespaces (exec probes), killing it at the timeout.
     static func exec(porticoPath: String, netns: String, hostname: String, command: [String], timeout: Duration) async -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: porticoPath)
-        process.arguments = ["sandbox", "--netns", netns, "--hostname", hostname, "--setsid", "--"] + command
-        guard let pipe = try? Shell.pipe() else { return (126, "no pipe for the probe's output") }
-        process.standardOutput = pipe.write
-        process.standardError = pipe.write
-        process.standardInput = FileHandle.nullDevice
-        do { try process.run() } catch { return (126, "\(error)") }
-        try? pipe.write.close()
-        let pid = process.processIdentifier
+        let running: RunningProgram
+        do {
+            running = try Shell.start(Program(porticoPath, ["sandbox", "--netns", netns, "--hostname", hostname, "--setsid", "--"] + command,
+                                              output: .pipe))
+        } catch {
+            return (126, "\(error)")
+        }
         return await withTaskGroup(of: (Int32, String)?.self) { group in
             group.addTask {
-                let data: Data = await withCheckedContinuation { continuation in
-                    DispatchQueue.global().async {
-                        let data = pipe.read.readDataToEndOfFile()
-                        process.waitUntilExit()
-                        continuation.resume(returning: data)
-                    }
-                }
-                return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+                let (exit, output) = await Shell.finish(running)
+                return (exit.exitCode, output)
             }
             group.addTask {
                 try? await Task.sleep(for: timeout)
                 if Task.isCancelled { return nil }
-                Glibc.kill(-pid, SIGKILL)
+                running.signal(SIGKILL, group: true)
                 return nil
             }
             var result: (Int32, String) = (1, "command timed out")

@@ -1,5 +1,6 @@
 import PorticoAPI
 import PorticoImages
+import PorticoSystem
 
 /// One pod's life on this node as a pure state machine: the decisions of the kubelet's pod
 /// worker without its I/O. Events come in (the pod changed, the sandbox or a container start

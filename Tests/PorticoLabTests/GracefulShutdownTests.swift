@@ -10,7 +10,7 @@ struct GracefulShutdownTests {
     /// returns the exit status and the whole log.
     static func stopWithSIGTERM(_ arguments: [String], ready: String) async throws -> (Int32, String) {
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("portico-sigterm-\(UUID().uuidString).log").path
-        FileManager.default.createFile(atPath: log, contents: nil)
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
         defer { try? FileManager.default.removeItem(atPath: log) }
         let output = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         let process = Process()

@@ -1,4 +1,5 @@
 import PorticoAPI
+import PorticoSystem
 import PorticoImages
 @testable import PorticoNode
 import Testing
