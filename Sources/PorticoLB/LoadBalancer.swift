@@ -71,6 +71,9 @@ public final class LoadBalancer: ServiceLifecycle.Service, Sendable {
             await self.services.waitForSync()
             await self.nodes.waitForSync()
             await self.slices.waitForSync()
+            // Stopped while it waited: the caches are empty, and an empty model must never
+            // reach the kernel (it would take every address and rule away).
+            guard !Task.isCancelled else { return }
             queue.add("sync")
             await withDiscardingTaskGroup { group in
                 group.addTask { await self.checkHealth() }
@@ -105,8 +108,10 @@ public final class LoadBalancer: ServiceLifecycle.Service, Sendable {
         }
     }
 
-    /// Computes what to forward, and applies it if it changed.
+    /// Computes what to forward, and applies it if it changed; nothing before the caches
+    /// have listed.
     func sync() async throws {
+        guard self.services.hasSynced, self.nodes.hasSynced, self.slices.hasSynced else { return }
         let model = self.model
         try await self.ownAddresses(model.addresses)
         let table = LoadBalancerRuleset.table(model, internetCIDR: self.options.internetCIDR)

@@ -23,14 +23,8 @@ public enum NFTParser {
             case "set", "map":
                 var set = NFTSet(name: parts[1], keyType: "")
                 while let body = lines.popFirst(), body != "}" {
-                    if body.hasPrefix("type ") {
-                        let type = body.dropFirst(5).components(separatedBy: " : ")
-                        set.keyType = type[0]
-                        if type.count == 2 { set.valueType = type[1] }
-                    } else if body.hasPrefix("flags ") {
-                        set.flags = body.dropFirst(6).split(separator: ",").map(String.init)
-                    } else if body.hasPrefix("timeout "), let seconds = Int32(body.dropFirst(8).dropLast()) {
-                        set.timeoutSeconds = seconds
+                    if Self.declare(body, in: &set) {
+                        continue
                     } else if body.hasPrefix("elements = {") {
                         var text = String(body.dropFirst("elements = {".count))
                         while !text.hasSuffix("}"), let more = lines.popFirst() { text += more }
@@ -55,9 +49,8 @@ public enum NFTParser {
                 var chain = NFTChain(name: parts[1])
                 while let body = lines.popFirst(), body != "}" {
                     if body.hasPrefix("type ") {
-                        let w = body.replacingOccurrences(of: ";", with: "").split(separator: " ").map(String.init)
-                        guard w.count >= 6, let priority = Int(w[5]) else { throw Failure(description: "bad base chain: \(body)") }
-                        chain.base = NFTBaseChain(type: w[1], hook: w[3], priority: priority)
+                        guard let base = Self.baseChain(body) else { throw Failure(description: "bad base chain: \(body)") }
+                        chain.base = base
                     } else {
                         chain.rules.append(try self.rule(body))
                     }
@@ -68,6 +61,30 @@ public enum NFTParser {
             }
         }
         throw Failure(description: "the table is not closed")
+    }
+
+    /// One line of a set's declaration (`type K : V`, `flags a,b`, `timeout 10s`) into `set`;
+    /// false when the line is none of them.
+    static func declare(_ line: String, in set: inout NFTSet) -> Bool {
+        if line.hasPrefix("type ") {
+            let type = line.dropFirst(5).components(separatedBy: " : ")
+            set.keyType = type[0]
+            if type.count == 2 { set.valueType = type[1] }
+        } else if line.hasPrefix("flags ") {
+            set.flags = line.dropFirst(6).split(separator: ",").map(String.init)
+        } else if line.hasPrefix("timeout "), let seconds = Int32(line.dropFirst(8).dropLast()) {
+            set.timeoutSeconds = seconds
+        } else {
+            return false
+        }
+        return true
+    }
+
+    /// `type nat hook prerouting priority -100; policy accept;`
+    static func baseChain(_ text: String) -> NFTBaseChain? {
+        let w = text.replacingOccurrences(of: ";", with: "").split(separator: " ").map(String.init)
+        guard w.count >= 6, w[0] == "type", w[2] == "hook", w[4] == "priority", let priority = Int(w[5]) else { return nil }
+        return NFTBaseChain(type: w[1], hook: w[3], priority: priority)
     }
 
     static func tokens(_ text: String) -> [String] {

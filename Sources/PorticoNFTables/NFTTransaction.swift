@@ -91,17 +91,7 @@ public enum NFTTransaction {
     static func set(_ name: String, _ body: String, line: String) throws -> NFTSet {
         var set = NFTSet(name: name, keyType: "")
         for part in try self.braced(body, line: line).split(separator: ";").map({ $0.trimmingCharacters(in: .whitespaces) }) where !part.isEmpty {
-            if part.hasPrefix("type ") {
-                let type = part.dropFirst(5).components(separatedBy: " : ")
-                set.keyType = type[0]
-                if type.count == 2 { set.valueType = type[1] }
-            } else if part.hasPrefix("flags ") {
-                set.flags = part.dropFirst(6).split(separator: ",").map(String.init)
-            } else if part.hasPrefix("timeout "), let seconds = Int32(part.dropFirst(8).dropLast()) {
-                set.timeoutSeconds = seconds
-            } else {
-                throw Failure("cannot read set \(name): \(line)")
-            }
+            guard NFTParser.declare(part, in: &set) else { throw Failure("cannot read set \(name): \(line)") }
         }
         guard !set.keyType.isEmpty else { throw Failure("set \(name) without a type: \(line)") }
         return set
@@ -110,11 +100,10 @@ public enum NFTTransaction {
     /// Nothing, or `{ type nat hook prerouting priority -100; policy accept; }`.
     static func chain(_ name: String, _ body: String, line: String) throws -> NFTChain {
         guard !body.isEmpty else { return NFTChain(name: name) }
-        let words = try self.braced(body, line: line).replacingOccurrences(of: ";", with: "").split(separator: " ").map(String.init)
-        guard words.count >= 6, words[0] == "type", words[2] == "hook", words[4] == "priority", let priority = Int(words[5]) else {
+        guard let base = NFTParser.baseChain(try self.braced(body, line: line).trimmingCharacters(in: .whitespaces)) else {
             throw Failure("bad base chain: \(line)")
         }
-        return NFTChain(name: name, base: NFTBaseChain(type: words[1], hook: words[3], priority: priority))
+        return NFTChain(name: name, base: base)
     }
 
     static func elements(_ body: String, line: String) throws -> [String] {

@@ -144,6 +144,9 @@ public final class NodeProxy: ServiceLifecycle.Service, Sendable {
     func syncLoop() async {
         await self.services.waitForSync()
         await self.slices.waitForSync()
+        // Stopped while it waited: the caches are empty, and an empty table must never reach
+        // the kernel (the node would stop forwarding).
+        guard !Task.isCancelled else { return }
         self.queue.add("sync")
         var last = ContinuousClock.now - self.timing.minSyncPeriod
         while let key = await self.queue.get() {

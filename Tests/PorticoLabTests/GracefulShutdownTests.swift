@@ -3,19 +3,21 @@ import PorticoTestSupport
 import Testing
 
 /// `portico dns` and `portico lb` stop on SIGTERM as a ServiceGroup does: each piece shut down
-/// in reverse order, the process gone with exit status 0 and its last words in the log.
-/// Loopback only; no root needed.
+/// in reverse order, the process gone with exit status 0 and its last words in the log. The
+/// DNS relay on loopback; the load balancer, which may write nftables and addresses, in a
+/// network namespace of the test's own (root).
 struct GracefulShutdownTests {
     /// Starts `portico <arguments>`, waits until its log says `ready`, sends SIGTERM, and
     /// returns the exit status and the whole log.
-    static func stopWithSIGTERM(_ arguments: [String], ready: String) async throws -> (Int32, String) {
+    static func stopWithSIGTERM(_ arguments: [String], netns: String? = nil, ready: String) async throws -> (Int32, String) {
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("portico-sigterm-\(UUID().uuidString).log").path
         _ = FileManager.default.createFile(atPath: log, contents: nil)
         defer { try? FileManager.default.removeItem(atPath: log) }
         let output = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: PorticoBinary.path)
-        process.arguments = arguments
+        // `ip netns exec` execs the program in place, so the signal reaches portico itself.
+        process.executableURL = URL(fileURLWithPath: netns == nil ? PorticoBinary.path : "/usr/bin/env")
+        process.arguments = netns.map { ["ip", "netns", "exec", $0, PorticoBinary.path] + arguments } ?? arguments
         process.standardOutput = output
         process.standardError = output
         try process.run()
@@ -41,7 +43,10 @@ struct GracefulShutdownTests {
         #expect(log.contains("stopped serving 127.0.0.1:\(port)"), "\(log)")
     }
 
-    @Test func theLoadBalancerStopsAndLeavesItsRules() async throws {
+    @Test(.needsRoot) func theLoadBalancerStopsAndWritesNothingUnsynced() async throws {
+        let netns = "porticogs-\(UInt32.random(in: 0..<UInt32.max))"
+        try Command.run("ip", ["netns", "add", netns])
+        defer { _ = try? Command.run("ip", ["netns", "del", netns]) }
         // An API that refuses connections: the load balancer waits for its caches, and stops
         // while it waits.
         let kubeconfig = FileManager.default.temporaryDirectory.appendingPathComponent("portico-sigterm-\(UUID().uuidString).kubeconfig").path
@@ -55,7 +60,9 @@ struct GracefulShutdownTests {
             """.write(toFile: kubeconfig, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: kubeconfig) }
         let (status, log) = try await Self.stopWithSIGTERM(["lb", "--kubeconfig", kubeconfig, "--external-interface", "lo"],
-                                                           ready: "serving LoadBalancer Services")
+                                                           netns: netns, ready: "serving LoadBalancer Services")
+        // Stopped before its caches listed: it wrote nothing.
+        #expect(try Command.run("ip", ["netns", "exec", netns, "nft", "list", "tables"]).stdout == "")
         #expect(status == 0, "\(log)")
         #expect(log.contains("lb: stopping; the rules and addresses stay in the kernel"), "\(log)")
     }
