@@ -80,6 +80,8 @@ struct CachesSynced: ServiceLifecycle.Service {
             await self.informers.0.waitForSync()
             await self.informers.1.waitForSync()
             await self.informers.2.waitForSync()
+            // Stopped while waiting: the caches did not list.
+            guard !Task.isCancelled else { return }
             self.records.markSynced()
             try? await gracefulShutdown()
         }

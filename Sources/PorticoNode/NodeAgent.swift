@@ -40,20 +40,8 @@ public struct NodeAgent: ServiceLifecycle.Service {
     }
 
     public func run() async throws {
+        let ipam = try await self.prepareNode()
         let config = self.configuration
-        if config.proxy.enabled {
-            for (program, package) in [("nft", "nftables"), ("conntrack", "conntrack")] where (try? Shell.locate(program)) == nil {
-                throw Shell.Failure(description: "portico agent: \(program) not found; the node proxy needs it (Debian package \(package))")
-            }
-        }
-        try FileManager.default.createDirectory(atPath: config.podsDirectory, withIntermediateDirectories: true)
-        let ipam = try PodIPAM(directory: config.dataDirectory + "/ipam", podCIDR: config.podCIDR)
-        try await self.network.ensureBridge(name: config.bridge, gateway: ipam.gateway, prefixLength: ipam.prefixLength)
-        try await self.cleanUpLeftovers()
-        if config.proxy.enabled, !config.proxy.serviceCIDRs.isEmpty {
-            try await self.network.routeServiceCIDRs(config.proxy.serviceCIDRs, nodeIP: config.nodeIP)
-        }
-
         let services = Informer<PorticoAPI.Service>(client: self.client, logger: self.logger)
         let context = AgentContext(configuration: config, client: self.client, network: self.network, ipam: ipam,
                                    services: services, logger: self.logger)
@@ -68,27 +56,13 @@ public struct NodeAgent: ServiceLifecycle.Service {
         let (routeChanges, routeInbox) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         nodes.addHandler { _ in routeInbox.yield() }
         let logServer = LogServer(manager: manager, address: config.nodeIP, port: config.kubeletPort, logger: self.logger)
-        var nodeProxy: NodeProxy? = nil
-        if config.proxy.enabled {
-            var proxyConfig = ProxyConfig(nodeName: config.nodeName, nodeIPs: [config.nodeIP])
-            proxyConfig.clusterCIDRs = config.proxy.clusterCIDRs
-            proxyConfig.serviceCIDRs = config.proxy.serviceCIDRs
-            proxyConfig.nodePortAddresses = config.proxy.nodePortAddresses
-            proxyConfig.masqueradeAll = config.proxy.masqueradeAll
-            var timing = NodeProxy.Timing()
-            timing.minSyncPeriod = config.proxy.minSyncPeriod
-            nodeProxy = NodeProxy(config: proxyConfig, client: self.client, services: services, nodes: nodes, timing: timing,
-                              healthzAddress: ("0.0.0.0", config.proxy.healthzPort), metricsAddress: (config.nodeIP, config.proxy.metricsPort),
-                              logger: self.logger)
-        }
-        let proxy = nodeProxy
-        var speaker: L2Speaker? = nil
+        let proxy = config.proxy.enabled ? self.nodeProxy(services: services, nodes: nodes) : nil
+        var l2: L2Speaker? = nil
         if config.announceLoadBalancerAddresses {
             let (interface, lan) = try await Self.interface(holding: config.nodeIP)
-            speaker = L2Speaker(nodeName: config.nodeName, interface: interface, lan: lan, client: self.client, services: services,
-                                nodes: nodes, logger: self.logger)
+            l2 = L2Speaker(nodeName: config.nodeName, interface: interface, lan: lan, client: self.client, services: services,
+                           nodes: nodes, logger: self.logger)
         }
-        let l2 = speaker
 
         // One ordered group: the watch caches first (they stop last), the pods last (they stop
         // first; like the kubelet, stopping leaves the running pods alone).
@@ -113,6 +87,41 @@ public struct NodeAgent: ServiceLifecycle.Service {
             await manager.run()
         })
         try await ServiceGroup(configuration: .init(services: pieces, logger: self.logger)).run()
+    }
+
+    /// What the node needs before anything runs: the proxy's programs, the pods' directory,
+    /// the address pool, the pod bridge, no sandboxes of an earlier run, and the Service ranges
+    /// routed out of the node's interface.
+    func prepareNode() async throws -> PodIPAM {
+        let config = self.configuration
+        if config.proxy.enabled {
+            for (program, package) in [("nft", "nftables"), ("conntrack", "conntrack")] where (try? Shell.locate(program)) == nil {
+                throw Shell.Failure(description: "portico agent: \(program) not found; the node proxy needs it (Debian package \(package))")
+            }
+        }
+        try FileManager.default.createDirectory(atPath: config.podsDirectory, withIntermediateDirectories: true)
+        let ipam = try PodIPAM(directory: config.dataDirectory + "/ipam", podCIDR: config.podCIDR)
+        try await self.network.ensureBridge(name: config.bridge, gateway: ipam.gateway, prefixLength: ipam.prefixLength)
+        try await self.cleanUpLeftovers()
+        if config.proxy.enabled, !config.proxy.serviceCIDRs.isEmpty {
+            try await self.network.routeServiceCIDRs(config.proxy.serviceCIDRs, nodeIP: config.nodeIP)
+        }
+        return ipam
+    }
+
+    /// The node proxy, with the agent's Services and Nodes caches.
+    func nodeProxy(services: Informer<PorticoAPI.Service>, nodes: Informer<Node>) -> NodeProxy {
+        let config = self.configuration
+        var proxyConfig = ProxyConfig(nodeName: config.nodeName, nodeIPs: [config.nodeIP])
+        proxyConfig.clusterCIDRs = config.proxy.clusterCIDRs
+        proxyConfig.serviceCIDRs = config.proxy.serviceCIDRs
+        proxyConfig.nodePortAddresses = config.proxy.nodePortAddresses
+        proxyConfig.masqueradeAll = config.proxy.masqueradeAll
+        var timing = NodeProxy.Timing()
+        timing.minSyncPeriod = config.proxy.minSyncPeriod
+        return NodeProxy(config: proxyConfig, client: self.client, services: services, nodes: nodes, timing: timing,
+                         healthzAddress: ("0.0.0.0", config.proxy.healthzPort), metricsAddress: (config.nodeIP, config.proxy.metricsPort),
+                         logger: self.logger)
     }
 
     /// host-gw: every other node's pod CIDR via that node's address.

@@ -8,9 +8,10 @@ func pythonScript(_ name: String, file: String = #filePath) -> String {
 }
 
 extension Trait where Self == ConditionTrait {
-    /// The `kubernetes` module must be importable by `python3`. scripts/test installs it (as
-    /// root, which CI is); as root these tests always run, so a missing module is a failure
-    /// there, while another user without it sees them skipped with this reason.
+    /// The `kubernetes` module (and `requests`, which it brings) must be importable by
+    /// `python3`. scripts/test installs it (as root, which CI is); as root these tests always
+    /// run, so a missing module is a failure there, while another user without it sees them
+    /// skipped with this reason.
     static var needsPythonClient: Self {
         .enabled(if: getuid() == 0 || PythonClient.isInstalled,
                  "needs the Python kubernetes client for this user's python3 (scripts/test installs it as root: python3 -m pip install kubernetes)")
@@ -58,7 +59,7 @@ enum PythonClient {
 }
 
 /// `kill -9` of the server in the middle of concurrent creates.
-@Suite("Crash", .serialized) struct CrashTests {
+@Suite("Crash", .serialized, .needsPythonClient) struct CrashTests {
     @Test func acknowledgedCreatesSurviveAKill() throws {
         let s = try ServerProcess()
         let results = s.directory + "/results"

@@ -9,7 +9,7 @@ import Testing
 /// that is the server's data) after 200 lists is within a few MB of after 20, and at the end
 /// within 20% of after the creates.
 /// scripts/test runs this suite on its own, after the others, so its load slows no lab test.
-@Suite("Soak", .serialized) struct SoakTests {
+@Suite("Soak", .serialized, .needsPythonClient) struct SoakTests {
     @Test func oneServerThroughLoadAndAbuse() throws {
         let s = try ServerProcess(arguments: ["--idle-timeout", "10s"])
         let token = String(try String(contentsOfFile: s.directory + "/data/tokens.csv", encoding: .utf8).prefix { $0 != "," })
