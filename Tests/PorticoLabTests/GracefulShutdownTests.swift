@@ -5,7 +5,7 @@ import Testing
 /// `portico dns` and `portico lb` stop on SIGTERM as a ServiceGroup does: each piece shut down
 /// in reverse order, the process gone with exit status 0 and its last words in the log. The
 /// DNS relay on loopback; the load balancer, which may write nftables and addresses, in a
-/// network namespace of the test's own (root).
+/// network namespace of the test's own (root, with the lab tests).
 struct GracefulShutdownTests {
     /// Starts `portico <arguments>`, waits until its log says `ready`, sends SIGTERM, and
     /// returns the exit status and the whole log.
@@ -42,8 +42,13 @@ struct GracefulShutdownTests {
         #expect(status == 0, "\(log)")
         #expect(log.contains("stopped serving 127.0.0.1:\(port)"), "\(log)")
     }
+}
 
-    @Test(.needsRoot) func theLoadBalancerStopsAndWritesNothingUnsynced() async throws {
+/// The load balancer's SIGTERM test makes a network namespace, so it is part of `LabTests`:
+/// serialized with the lab tests, which compare the machine's namespaces, links and routes
+/// before and after.
+extension LabTests {
+    @Test func theLoadBalancerStopsAndWritesNothingUnsynced() async throws {
         let netns = "porticogs-\(UInt32.random(in: 0..<UInt32.max))"
         try Command.run("ip", ["netns", "add", netns])
         defer { _ = try? Command.run("ip", ["netns", "del", netns]) }
@@ -59,7 +64,7 @@ struct GracefulShutdownTests {
             current-context: x
             """.write(toFile: kubeconfig, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: kubeconfig) }
-        let (status, log) = try await Self.stopWithSIGTERM(["lb", "--kubeconfig", kubeconfig, "--external-interface", "lo"],
+        let (status, log) = try await GracefulShutdownTests.stopWithSIGTERM(["lb", "--kubeconfig", kubeconfig, "--external-interface", "lo"],
                                                            netns: netns, ready: "serving LoadBalancer Services")
         // Stopped before its caches listed: it wrote nothing.
         #expect(try Command.run("ip", ["netns", "exec", netns, "nft", "list", "tables"]).stdout == "")
