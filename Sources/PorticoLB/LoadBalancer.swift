@@ -71,9 +71,6 @@ public final class LoadBalancer: ServiceLifecycle.Service, Sendable {
             await self.services.waitForSync()
             await self.nodes.waitForSync()
             await self.slices.waitForSync()
-            // Stopped while it waited: the caches are empty, and an empty model must never
-            // reach the kernel (it would take every address and rule away).
-            guard !Task.isCancelled else { return }
             queue.add("sync")
             await withDiscardingTaskGroup { group in
                 group.addTask { await self.checkHealth() }
@@ -109,7 +106,8 @@ public final class LoadBalancer: ServiceLifecycle.Service, Sendable {
     }
 
     /// Computes what to forward, and applies it if it changed; nothing before the caches
-    /// have listed.
+    /// have listed (stopped while it waited, they are empty, and an empty model would take
+    /// every address and rule away).
     func sync() async throws {
         guard self.services.hasSynced, self.nodes.hasSynced, self.slices.hasSynced else { return }
         let model = self.model

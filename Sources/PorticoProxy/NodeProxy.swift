@@ -144,9 +144,6 @@ public final class NodeProxy: ServiceLifecycle.Service, Sendable {
     func syncLoop() async {
         await self.services.waitForSync()
         await self.slices.waitForSync()
-        // Stopped while it waited: the caches are empty, and an empty table must never reach
-        // the kernel (the node would stop forwarding).
-        guard !Task.isCancelled else { return }
         self.queue.add("sync")
         var last = ContinuousClock.now - self.timing.minSyncPeriod
         while let key = await self.queue.get() {
@@ -165,14 +162,10 @@ public final class NodeProxy: ServiceLifecycle.Service, Sendable {
         return MiniHTTP.Response(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: self.metrics.text)
     }
 
+    /// One of the proxy's own ports; a failure to serve it is logged, the proxy goes on.
     func serve(host: String, port: Int, what: String, _ handler: @escaping @Sendable (MiniHTTP.Request) async -> MiniHTTP.Response) async {
         do {
-            let server = try await MiniHTTP.bind(host: host, port: port)
-            try await withTaskCancellationHandler {
-                try await MiniHTTP.serveAll(server, handler: handler)
-            } onCancel: {
-                server.channel.close(promise: nil)
-            }
+            try await HTTPPort(host: host, port: port, handler).run()
         } catch {
             self.logger.error("proxy \(what) server on \(host):\(port) stopped", metadata: ["error": "\(error)"])
         }
@@ -206,6 +199,9 @@ public final class NodeProxy: ServiceLifecycle.Service, Sendable {
     /// changed and every `fullSyncPeriod`) → one transaction → bookkeeping (state, metrics,
     /// health check ports, conntrack).
     public func sync() async {
+        // Caches that have not listed (the proxy stopped while it waited) are empty, and an
+        // empty table must never reach the kernel: the node would stop forwarding.
+        guard self.services.hasSynced, self.slices.hasSynced else { return }
         let started = ContinuousClock.now
         let startedAt = Date()
         let oldEntries = self.state.withLock { $0.entries }
