@@ -17,7 +17,7 @@ public struct NodeAgent: ServiceLifecycle.Service {
     let network: any NodeNetwork
     let logger: Logger
 
-    public init(configuration: AgentConfiguration, client: KubeClient, network: any NodeNetwork = IPRoute2Network(), logger: Logger) {
+    public init(configuration: AgentConfiguration, client: KubeClient, network: any NodeNetwork = BridgeNetwork(), logger: Logger) {
         self.configuration = configuration
         self.client = client
         self.network = network

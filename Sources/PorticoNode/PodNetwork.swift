@@ -1,4 +1,3 @@
-import Foundation
 import PorticoAPI
 import PorticoSystem
 
@@ -30,11 +29,10 @@ public protocol NodeNetwork: Sendable {
     func routeServiceCIDRs(_ cidrs: [String], nodeIP: String) async throws
 }
 
-/// `NodeNetwork` through iproute2, as a CNI bridge plugin with host-local IPAM and host-gw
-/// routes would set it up. Every command runs in the agent's own network namespace (the
-/// node's) or, with `-n`, in the pod's. The node's addresses and routes are read and changed
-/// through `kernel` (a `NetworkKernelFake` in tests); sandboxes are made with `ip` directly.
-public struct IPRoute2Network: NodeNetwork {
+/// `NodeNetwork` as a CNI bridge plugin with host-local IPAM and host-gw routes would set it
+/// up, all through `kernel` (iproute2 for real, a `NetworkKernelFake` in tests): the node's
+/// side in the agent's own network namespace (the node's), each pod's inside its own.
+public struct BridgeNetwork: NodeNetwork {
     let kernel: any NetworkKernel
 
     public init(kernel: any NetworkKernel = IPCommand()) {
@@ -42,16 +40,13 @@ public struct IPRoute2Network: NodeNetwork {
     }
 
     public func ensureBridge(name: String, gateway: IPAddress, prefixLength: Int) async throws {
-        if try await !self.kernel.linkExists(name) {
-            try await Shell.run("ip", ["link", "add", name, "type", "bridge"])
-        }
-        let present = try await self.kernel.addresses(device: name)
-        if !present.contains(InterfaceAddress(interface: name, address: gateway.description, prefixLength: prefixLength)) {
-            try await self.kernel.addAddress(gateway.description, prefixLength: prefixLength, device: name)
-        }
-        try await Shell.run("ip", ["link", "set", name, "up"])
-        try "1\n".write(toFile: "/proc/sys/net/ipv4/ip_forward", atomically: false, encoding: .utf8)
-        try await Self.callNetfilterOnBridge()
+        let exists = try await self.kernel.linkExists(name)
+        let address = InterfaceAddress(interface: name, address: gateway.description, prefixLength: prefixLength)
+        let present = exists ? try await self.kernel.addresses(device: name) : []
+        let changes: [IPChange] = (exists ? [] : [.addBridge(name)]) + (present.contains(address) ? [] : [.addAddress(address)])
+        try await self.kernel.apply(changes + [.setUp(name)])
+        try await self.kernel.setSysctl("net.ipv4.ip_forward", to: "1")
+        try await self.callNetfilterOnBridge()
     }
 
     /// Packets bridged between two pods of one node must pass netfilter too: the reply of a
@@ -59,45 +54,45 @@ public struct IPRoute2Network: NodeNetwork {
     /// back (to the ClusterIP) if the bridge hands it to conntrack (br_netfilter), as
     /// kubeadm's preflight requires `bridge-nf-call-iptables = 1`. The setting is per network
     /// namespace; the node's is set here.
-    static func callNetfilterOnBridge() async throws {
-        let path = "/proc/sys/net/bridge/bridge-nf-call-iptables"
-        if !FileManager.default.fileExists(atPath: path) {
-            _ = try? await Shell.run("modprobe", ["br_netfilter"], allowFailure: true)
+    func callNetfilterOnBridge() async throws {
+        do {
+            try await self.kernel.setSysctl("net.bridge.bridge-nf-call-iptables", to: "1")
+        } catch {
+            throw Shell.Failure(description: "\(error); Services need it for pods that reach a neighbour on their own node")
         }
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw Shell.Failure(description: "the kernel has no br_netfilter (\(path) is missing): load it with `modprobe br_netfilter`; Services need it for pods that reach a neighbour on their own node")
-        }
-        try "1\n".write(toFile: path, atomically: false, encoding: .utf8)
     }
 
     public func createSandbox(_ sandbox: PodSandbox, bridge: String, gateway: IPAddress, prefixLength: Int) async throws {
         try? await self.deleteSandbox(sandbox)
-        try await Shell.run("ip", ["netns", "add", sandbox.netns])
+        try await self.kernel.addNamespace(sandbox.netns)
         do {
-            try await Shell.run("ip", ["link", "add", sandbox.hostVeth, "type", "veth", "peer", "name", "eth0", "netns", sandbox.netns])
-            try await Shell.run("ip", ["link", "set", sandbox.hostVeth, "master", bridge, "up"])
-            // Hairpin: a pod reaching itself through a Service leaves and comes back on its own
-            // bridge port (kubenet's hairpin-veth mode).
-            try await Shell.run("ip", ["link", "set", sandbox.hostVeth, "type", "bridge_slave", "hairpin", "on"])
-            try await Shell.run("ip", ["-n", sandbox.netns, "-batch", "-"], input: """
-                link set lo up
-                addr add \(sandbox.ip)/\(prefixLength) dev eth0
-                link set eth0 up
-                route add default via \(gateway) dev eth0
-
-                """)
+            try await self.kernel.apply(Self.hostSide(sandbox, bridge: bridge))
+            try await self.kernel.namespace(sandbox.netns).apply(Self.podSide(sandbox, gateway: gateway, prefixLength: prefixLength))
         } catch {
             try? await self.deleteSandbox(sandbox)
             throw error
         }
     }
 
+    /// The node's end of the pod's veth, a port of the bridge with hairpin on: a pod reaching
+    /// itself through a Service leaves and comes back on its own port.
+    static func hostSide(_ sandbox: PodSandbox, bridge: String) -> [IPChange] {
+        [.addVeth(sandbox.hostVeth, peer: "eth0", peerNamespace: sandbox.netns),
+         .setUp(sandbox.hostVeth, bridge: bridge),
+         .hairpin(sandbox.hostVeth)]
+    }
+
+    /// Inside the pod: loopback, `eth0` with the pod's address, the node's bridge as gateway.
+    static func podSide(_ sandbox: PodSandbox, gateway: IPAddress, prefixLength: Int) -> [IPChange] {
+        [.setUp("lo"),
+         .addAddress(InterfaceAddress(interface: "eth0", address: sandbox.ip, prefixLength: prefixLength)),
+         .setUp("eth0"),
+         .replaceRoute(Route(destination: "default", gateway: gateway.description, device: "eth0"))]
+    }
+
     public func deleteSandbox(_ sandbox: PodSandbox) async throws {
-        _ = try await Shell.run("ip", ["link", "del", sandbox.hostVeth], allowFailure: true)
-        let result = try await Shell.run("ip", ["netns", "del", sandbox.netns], allowFailure: true)
-        if result.status != 0, FileManager.default.fileExists(atPath: sandbox.netnsPath) {
-            throw Shell.Failure(description: "ip netns del \(sandbox.netns): \(result.output)")
-        }
+        try await self.kernel.deleteLink(sandbox.hostVeth)
+        try await self.kernel.deleteNamespace(sandbox.netns)
     }
 
     public func routeServiceCIDRs(_ cidrs: [String], nodeIP: String) async throws {

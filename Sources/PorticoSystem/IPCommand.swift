@@ -1,6 +1,7 @@
 import Foundation
 
-/// `NetworkKernel` through iproute2: changes with `ip addr|route ...`, questions with `ip -j`
+/// `NetworkKernel` through iproute2: changes with `ip addr|route|link ...` (a list of them as
+/// one `ip -batch`), sysctls through /proc/sys, questions with `ip -j`
 /// (JSON, so nothing depends on the layout of `ip`'s text), in this process's network
 /// namespace or, with `netns`, in that named one (`ip -n`).
 public struct IPCommand: NetworkKernel {
@@ -41,6 +42,48 @@ public struct IPCommand: NetworkKernel {
 
     public func deleteRoute(_ destination: String, proto: String) async throws {
         try await self.ip(["route", "del", destination, "proto", proto], allowFailure: true)
+    }
+
+    public func apply(_ changes: [IPChange]) async throws {
+        guard !changes.isEmpty else { return }
+        try await Shell.run("ip", (self.netns.map { ["-n", $0] } ?? []) + ["-batch", "-"],
+                            input: changes.map { "\($0)\n" }.joined())
+    }
+
+    public func deleteLink(_ name: String) async throws {
+        try await self.ip(["link", "del", name], allowFailure: true)
+    }
+
+    public func addNamespace(_ name: String) async throws {
+        try await Shell.run("ip", ["netns", "add", name])
+    }
+
+    public func deleteNamespace(_ name: String) async throws {
+        let result = try await Shell.run("ip", ["netns", "del", name], allowFailure: true)
+        if result.status != 0, FileManager.default.fileExists(atPath: "/run/netns/\(name)") {
+            throw Shell.Failure(description: "ip netns del \(name): \(result.output)")
+        }
+    }
+
+    public func namespace(_ name: String) -> any NetworkKernel {
+        IPCommand(netns: name)
+    }
+
+    /// Written to /proc/sys, from inside the namespace when this is another one. A bridge
+    /// setting whose file is missing loads `br_netfilter` first, as kubeadm's preflight asks.
+    public func setSysctl(_ name: String, to value: String) async throws {
+        let path = "/proc/sys/" + name.replacingOccurrences(of: ".", with: "/")
+        if let netns = self.netns {
+            try await Shell.run("ip", ["netns", "exec", netns, "sh", "-c", "echo \(value) > \(path)"])
+            return
+        }
+        if name.hasPrefix("net.bridge."), !FileManager.default.fileExists(atPath: path) {
+            _ = try? await Shell.run("modprobe", ["br_netfilter"], allowFailure: true)
+        }
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw Shell.Failure(description: "the kernel has no \(path)" + (name.hasPrefix("net.bridge.") ? " (load br_netfilter: `modprobe br_netfilter`)" : ""))
+        }
+        try "\(value)\n".write(toFile: path, atomically: false, encoding: .utf8)
     }
 
     @discardableResult

@@ -50,7 +50,7 @@ public struct Route: Sendable, Equatable, Hashable, CustomStringConvertible {
     }
 }
 
-/// Links, addresses and routes of one network namespace: what the agent, the speaker, the
+/// Links, addresses, routes and sysctls of one network namespace, and the namespaces it names: what the agent, the speaker, the
 /// load balancer and the lab ask of the kernel's IP configuration, behind one small protocol
 /// with the real one (`IPCommand`: iproute2 with JSON output) and a fake (`NetworkKernelFake`),
 /// so their logic is tested without root.
@@ -68,6 +68,20 @@ public protocol NetworkKernel: Sendable {
     func replaceRoute(_ route: Route) async throws
     /// Removes the route to `destination` of protocol `proto`; nothing happens when it is not there.
     func deleteRoute(_ destination: String, proto: String) async throws
+    /// Makes the changes in order, in one go; the first that the kernel refuses stops the rest
+    /// and is the error.
+    func apply(_ changes: [IPChange]) async throws
+    /// Removes the link (and a veth's peer with it); nothing happens when it is not there.
+    func deleteLink(_ name: String) async throws
+    /// Adds a named network namespace (under /run/netns).
+    func addNamespace(_ name: String) async throws
+    /// Removes a named network namespace; nothing happens when it is not there, and it is an
+    /// error when it stays.
+    func deleteNamespace(_ name: String) async throws
+    /// The kernel as seen from inside a named network namespace.
+    func namespace(_ name: String) -> any NetworkKernel
+    /// Sets a sysctl of this namespace (`net.ipv4.ip_forward` to `1`).
+    func setSysctl(_ name: String, to value: String) async throws
 }
 
 extension NetworkKernel {

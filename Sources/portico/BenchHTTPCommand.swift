@@ -18,7 +18,9 @@ struct BenchHTTP: ParsableCommand {
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = port.bigEndian
         guard inet_pton(AF_INET, host, &address.sin_addr) == 1 else { throw ValidationError("\(host) is not an IPv4 address") }
-        let request = Array("GET \(path) HTTP/1.0\r\nHost: \(host)\r\n\r\n".utf8)
+        // `Connection: close` as well: HTTP/1.0 implies it, but Hummingbird keeps such a
+        // connection open unless told (`portico bench http` shows it).
+        let request = Array("GET \(path) HTTP/1.0\r\nHost: \(host)\r\nConnection: close\r\n\r\n".utf8)
         var samples: [Double] = []
         var failures = 0
         var buffer = [UInt8](repeating: 0, count: 4096)

@@ -169,9 +169,64 @@ struct NodeUnitTests {
     }
 }
 
-/// The agent's node networking against the in-memory kernel: host-gw routes follow the
-/// other nodes, and the Service ranges are routed out of the node's interface.
+/// The agent's node networking against the in-memory kernel: the bridge, each pod's sandbox
+/// (made, replaced, cleaned up when a step fails, removed), host-gw routes that follow the
+/// other nodes, and the Service ranges routed out of the node's interface.
 struct NodeNetworkTests {
+    static let gateway = IPAddress("10.244.1.1")!
+    static let sandbox = PodSandbox(podUID: "uid-1", namespace: "default", name: "web-1", netns: "portico-pod-1",
+                                    hostVeth: "veth-pod-1", ip: "10.244.1.5")
+
+    @Test func theBridgeIsMadeOnceWithItsGatewayAndForwarding() async throws {
+        let kernel = NetworkKernelFake(links: ["eth0"])
+        let network = BridgeNetwork(kernel: kernel)
+        try await network.ensureBridge(name: "portico0", gateway: Self.gateway, prefixLength: 24)
+        #expect(kernel.current.changes == ["link add portico0 type bridge", "addr add 10.244.1.1/24 dev portico0", "link set portico0 up",
+                                           "sysctl net.ipv4.ip_forward=1", "sysctl net.bridge.bridge-nf-call-iptables=1"])
+        // An agent that starts again finds the bridge as it left it and adds nothing.
+        try await network.ensureBridge(name: "portico0", gateway: Self.gateway, prefixLength: 24)
+        #expect(kernel.current.changes.dropFirst(5) == ["link set portico0 up", "sysctl net.ipv4.ip_forward=1",
+                                                        "sysctl net.bridge.bridge-nf-call-iptables=1"])
+        #expect(try await kernel.addresses(device: "portico0") == [InterfaceAddress(interface: "portico0", address: "10.244.1.1", prefixLength: 24)])
+    }
+
+    @Test func aSandboxIsAPortOfTheBridgeWithTheGatewayInside() async throws {
+        let kernel = NetworkKernelFake(links: ["eth0"])
+        let network = BridgeNetwork(kernel: kernel)
+        try await network.ensureBridge(name: "portico0", gateway: Self.gateway, prefixLength: 24)
+        try await network.createSandbox(Self.sandbox, bridge: "portico0", gateway: Self.gateway, prefixLength: 24)
+        let node = kernel.current
+        #expect(node.masters["veth-pod-1"] == "portico0" && node.up.contains("veth-pod-1") && node.hairpins == ["veth-pod-1"])
+        #expect(kernel.namespaceNames == ["portico-pod-1"])
+        let pod = try #require(kernel.namespace("portico-pod-1") as? NetworkKernelFake).current
+        #expect(pod.links == ["lo", "eth0"] && pod.up == ["lo", "eth0"])
+        #expect(pod.addresses == [InterfaceAddress(interface: "eth0", address: "10.244.1.5", prefixLength: 24)])
+        #expect(pod.routes.map(\.description) == ["default via 10.244.1.1 dev eth0"])
+        #expect(pod.changes == ["link set lo up", "addr add 10.244.1.5/24 dev eth0", "link set eth0 up", "route replace default via 10.244.1.1 dev eth0"])
+    }
+
+    @Test func aLeftOverSandboxIsReplacedAndAFailedOneLeavesNothing() async throws {
+        let kernel = NetworkKernelFake(links: ["eth0"])
+        let network = BridgeNetwork(kernel: kernel)
+        try await network.ensureBridge(name: "portico0", gateway: Self.gateway, prefixLength: 24)
+        try await network.createSandbox(Self.sandbox, bridge: "portico0", gateway: Self.gateway, prefixLength: 24)
+        // The agent restarted and makes the pod's sandbox again: the old one goes first.
+        try await network.createSandbox(Self.sandbox, bridge: "portico0", gateway: Self.gateway, prefixLength: 24)
+        #expect(kernel.current.changes.suffix(6) == ["link del veth-pod-1", "netns del portico-pod-1", "netns add portico-pod-1",
+                                                     "link add veth-pod-1 type veth peer name eth0 netns portico-pod-1",
+                                                     "link set veth-pod-1 master portico0 up", "link set veth-pod-1 type bridge_slave hairpin on"])
+        #expect(kernel.namespaceNames == ["portico-pod-1"] && kernel.current.links == ["eth0", "portico0", "veth-pod-1"])
+        // A bridge that is not there: the kernel refuses the port, and nothing of the pod stays.
+        let other = PodSandbox(podUID: "uid-2", namespace: "default", name: "web-2", netns: "portico-pod-2", hostVeth: "veth-pod-2", ip: "10.244.1.6")
+        await #expect(throws: Shell.Failure.self) {
+            try await network.createSandbox(other, bridge: "portico9", gateway: Self.gateway, prefixLength: 24)
+        }
+        #expect(kernel.namespaceNames == ["portico-pod-1"] && !kernel.current.links.contains("veth-pod-2"))
+        try await network.deleteSandbox(Self.sandbox)
+        try await network.deleteSandbox(Self.sandbox)
+        #expect(kernel.namespaceNames.isEmpty && kernel.current.links == ["eth0", "portico0"] && kernel.current.masters.isEmpty)
+    }
+
     @Test func hostGatewayRoutesFollowTheOtherNodes() async throws {
         let kernel = NetworkKernelFake(links: ["eth0"], routes: [
             Route(destination: "10.244.2.0/24", gateway: "10.10.10.2", proto: "static"),
@@ -179,7 +234,7 @@ struct NodeNetworkTests {
             Route(destination: "10.244.4.0/24", gateway: "10.10.10.4", proto: "static"),
             Route(destination: "10.10.10.0/24", device: "eth0", proto: "kernel"),
         ])
-        let network = IPRoute2Network(kernel: kernel)
+        let network = BridgeNetwork(kernel: kernel)
         try await network.syncRoutes(["10.244.2.0/24": "10.10.10.2", "10.244.3.0/24": "10.10.10.3", "10.244.5.0/24": "10.10.10.5"])
         #expect(kernel.current.changes == ["route replace 10.244.3.0/24 via 10.10.10.3 proto static",
                                            "route replace 10.244.5.0/24 via 10.10.10.5 proto static",
@@ -191,8 +246,8 @@ struct NodeNetworkTests {
 
     @Test func serviceRangesGoOutOfTheNodesInterface() async throws {
         let kernel = NetworkKernelFake(addresses: [InterfaceAddress(interface: "eth0", address: "10.10.10.1", prefixLength: 24)])
-        try await IPRoute2Network(kernel: kernel).routeServiceCIDRs(["10.96.0.0/16"], nodeIP: "10.10.10.1")
+        try await BridgeNetwork(kernel: kernel).routeServiceCIDRs(["10.96.0.0/16"], nodeIP: "10.10.10.1")
         #expect(try await kernel.routes() == [Route(destination: "10.96.0.0/16", device: "eth0", scope: "link")])
-        await #expect(throws: Shell.Failure.self) { try await IPRoute2Network(kernel: kernel).routeServiceCIDRs(["10.96.0.0/16"], nodeIP: "10.10.10.7") }
+        await #expect(throws: Shell.Failure.self) { try await BridgeNetwork(kernel: kernel).routeServiceCIDRs(["10.96.0.0/16"], nodeIP: "10.10.10.7") }
     }
 }

@@ -48,4 +48,47 @@ struct NetworkKernelTests {
         #expect(kernel.current.routes.isEmpty && kernel.current.addresses.isEmpty)
         #expect(kernel.current.changes.count == 6)
     }
+
+    @Test func changesAreLinesOfIPBatch() {
+        let changes: [IPChange] = [
+            .addBridge("br0"), .addVeth("veth1", peer: "eth0", peerNamespace: "pod-1"), .setUp("veth1", bridge: "br0"),
+            .hairpin("veth1"), .setUp("lo"), .addAddress(InterfaceAddress(interface: "eth0", address: "10.244.1.5", prefixLength: 24)),
+            .replaceRoute(Route(destination: "default", gateway: "10.244.1.1", device: "eth0")),
+        ]
+        #expect(changes.map(\.description) == [
+            "link add br0 type bridge", "link add veth1 type veth peer name eth0 netns pod-1", "link set veth1 master br0 up",
+            "link set veth1 type bridge_slave hairpin on", "link set lo up", "addr add 10.244.1.5/24 dev eth0",
+            "route replace default via 10.244.1.1 dev eth0",
+        ])
+    }
+
+    /// The fake refuses what the kernel refuses, stops a list at the first refusal, and
+    /// removes both ends of a veth with either end or with the namespace of one.
+    @Test func theFakeKeepsTheKernelsRules() async throws {
+        let kernel = NetworkKernelFake()
+        await #expect(throws: Shell.Failure.self) { try await kernel.apply([.addVeth("veth1", peer: "eth0", peerNamespace: "pod-1")]) }
+        await #expect(throws: Shell.Failure.self) { try await kernel.namespace("pod-1").apply([.setUp("lo")]) }
+        try await kernel.addNamespace("pod-1")
+        await #expect(throws: Shell.Failure.self) { try await kernel.addNamespace("pod-1") }
+        await #expect(throws: Shell.Failure.self) {
+            try await kernel.apply([.addVeth("veth1", peer: "eth0", peerNamespace: "pod-1"), .setUp("veth1", bridge: "br0"), .hairpin("veth1")])
+        }
+        #expect(kernel.current.links == ["veth1"] && kernel.current.up.isEmpty)
+        await #expect(throws: Shell.Failure.self) { try await kernel.apply([.hairpin("veth1")]) }
+        let pod = kernel.namespace("pod-1")
+        await #expect(throws: Shell.Failure.self) {
+            try await pod.apply([.replaceRoute(Route(destination: "default", gateway: "10.244.1.1", device: "eth0"))])
+        }
+        try await pod.apply([.addAddress(InterfaceAddress(interface: "eth0", address: "10.244.1.5", prefixLength: 24)),
+                             .replaceRoute(Route(destination: "default", gateway: "10.244.1.1", device: "eth0"))])
+        try await kernel.deleteLink("veth1")
+        #expect(try await pod.linkExists("eth0") == false && pod is NetworkKernelFake)
+        #expect(try await pod.routes().isEmpty)
+        try await kernel.apply([.addVeth("veth1", peer: "eth0", peerNamespace: "pod-1")])
+        try await kernel.deleteNamespace("pod-1")
+        try await kernel.deleteNamespace("pod-1")
+        #expect(kernel.current.links.isEmpty && kernel.namespaceNames.isEmpty)
+        try await kernel.setSysctl("net.ipv4.ip_forward", to: "1")
+        #expect(kernel.current.sysctls == ["net.ipv4.ip_forward": "1"])
+    }
 }
