@@ -2,10 +2,14 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import Synchronization
 
 /// A small HTTP/1.1 server on SwiftNIO for the little endpoints Portico's processes answer
 /// (the built-in images, health checks, metrics): one request at a time per connection,
-/// keep-alive, the body collected, the client's address known.
+/// keep-alive, the body collected, the client's address known. Our own rather than
+/// Hummingbird for these ports because `portico bench http` measured a quarter of the memory
+/// per listening port and a plain HTTP/1.0 probe closed after its answer (docs/architecture.md,
+/// "Two HTTP stacks, by measurement").
 public enum MiniHTTP {
     public struct Request: Sendable {
         public var method: String
@@ -110,10 +114,12 @@ public enum MiniHTTP {
                     headers.add(name: "Date", value: self.httpDate())
                     for (name, value) in response.headers { headers.add(name: name, value: value) }
                     if !h.isKeepAlive { headers.add(name: "Connection", value: "close") }
-                    try await outbound.write(.head(HTTPResponseHead(version: h.version, status: HTTPResponseStatus(statusCode: response.status),
-                                                                    headers: headers)))
-                    if !response.body.isEmpty, h.method != .HEAD { try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: response.body)))) }
-                    try await outbound.write(.end(nil))
+                    // Head, body and end in one write: one flush, one segment for a small answer.
+                    var parts: [HTTPServerResponsePart] = [.head(HTTPResponseHead(version: h.version, status: HTTPResponseStatus(statusCode: response.status),
+                                                                                  headers: headers))]
+                    if !response.body.isEmpty, h.method != .HEAD { parts.append(.body(.byteBuffer(ByteBuffer(bytes: response.body)))) }
+                    parts.append(.end(nil))
+                    try await outbound.write(contentsOf: parts)
                     if !h.isKeepAlive { return }
                     head = nil
                 }
@@ -137,11 +143,27 @@ public enum MiniHTTP {
         s.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? s
     }
 
+    /// The `Date` header's value, formatted once a second (a formatter made for each answer
+    /// cost more than the rest of a health check's answer).
     static func httpDate() -> String {
+        let now = Int(Date().timeIntervalSince1970)
+        return self.dateCache.withLock { cache in
+            if cache.second != now {
+                cache.second = now
+                cache.text = self.dateFormatter.string(from: Date(timeIntervalSince1970: TimeInterval(now)))
+            }
+            return cache.text
+        }
+    }
+
+    static let dateCache = Mutex<(second: Int, text: String)>((-1, ""))
+
+    /// Used only inside `dateCache`'s lock.
+    static let dateFormatter: DateFormatter = {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "GMT")
         formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
-        return formatter.string(from: Date())
-    }
+        return formatter
+    }()
 }
