@@ -41,7 +41,7 @@ public struct APIServerConfiguration: Sendable {
 
 public final class APIServer: Sendable {
     public let configuration: APIServerConfiguration
-    let store: Store
+    let store: any ObjectStore
     let context: ServerContext
     let handler: APIHandler
     let registry: ServiceRegistry
@@ -234,7 +234,7 @@ public final class APIServer: Sendable {
 /// Ends the open watches when the server shuts down, and refuses requests from then on, so
 /// the listeners can drain even while clients (node agents) would reconnect.
 struct StoreCloser: ServiceLifecycle.Service {
-    let store: Store
+    let store: any ObjectStore
     let context: ServerContext
 
     func run() async throws {

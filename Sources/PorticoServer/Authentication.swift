@@ -40,7 +40,7 @@ enum Authorizer {
     }
 
     /// Throws the 403 when `user` may not make the request.
-    static func authorize(_ user: UserInfo, _ info: RequestInfo, query: [String: String], store: Store) async throws {
+    static func authorize(_ user: UserInfo, _ info: RequestInfo, query: [String: String], store: any ObjectStore) async throws {
         if user.isAdmin { return }
         guard let node = NodeAuthorizer.nodeName(of: user) else { throw self.forbidden(user, info, reason: "") }
         let fields = (try? Fields.parse(query["fieldSelector"] ?? "")) ?? Fields.Selector(terms: [])
@@ -57,7 +57,7 @@ enum Authorizer {
     }
 
     /// Looks a graph relation up in the store.
-    static func holds(_ relation: NodeAuthorizer.Relation, node: String, store: Store) async throws -> Bool {
+    static func holds(_ relation: NodeAuthorizer.Relation, node: String, store: any ObjectStore) async throws -> Bool {
         switch relation {
         case .podBound(let namespace, let name):
             let pod = try await store.get(ObjectKey(resource: "pods", namespace: namespace, name: name))

@@ -57,7 +57,7 @@ enum FinalizerRemoval {
 struct GarbageCollector {
     let context: ServerContext
 
-    var store: Store { self.context.store }
+    var store: any ObjectStore { self.context.store }
 
     /// Empties a terminating namespace; returns how many objects are still in it.
     func emptyNamespace(_ namespace: String) async throws -> Int {
@@ -144,10 +144,8 @@ extension TypedResource {
               let updated = FinalizerRemoval.removing(finalizer, from: current.object) else { return }
         let object = try self.decodeStored(updated)
         let gone = DeletePlan.finishesDeletion(object.metadata, extraFinalizers: self.strategy.extraFinalizers(object))
-        let written = try await self.store.transact { txn in
-            gone ? try txn.delete(key, expectedResourceVersion: current.resourceVersion)
-                : try txn.update(key, expectedResourceVersion: current.resourceVersion, updated)
-        }
+        let written = gone ? try await self.store.delete(key, expectedResourceVersion: current.resourceVersion)
+            : try await self.store.update(key, expectedResourceVersion: current.resourceVersion, updated)
         if gone { await self.afterDelete(try self.decodeStored(written.object)) }
     }
 }

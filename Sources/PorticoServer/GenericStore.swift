@@ -85,10 +85,7 @@ extension TypedResource {
         let json = try toStore.toJSON()
         let created: StoredObject
         do {
-            created = try await self.store.transact { txn in
-                if try txn.get(key) != nil { throw StoreError.alreadyExists(key) }
-                return try txn.create(key, json)
-            }
+            created = try await self.store.create(key, json)
         } catch {
             allocation.revert()
             if case StoreError.alreadyExists = error {
@@ -202,12 +199,8 @@ extension TypedResource {
         let expected = current.resourceVersion
         let written: StoredObject
         do {
-            written = try await self.store.transact { txn in
-                if finishDeletion {
-                    return try txn.delete(key, expectedResourceVersion: expected)
-                }
-                return try txn.update(key, expectedResourceVersion: expected, json)
-            }
+            written = finishDeletion ? try await self.store.delete(key, expectedResourceVersion: expected)
+                : try await self.store.update(key, expectedResourceVersion: expected, json)
         } catch {
             allocation.revert()
             if case StoreError.conflict = error { throw self.modifiedConflict(key.name) }
@@ -254,9 +247,7 @@ extension TypedResource {
     /// Removes the object at the revision it was read at; nil when another write got there first.
     private func removeNow(_ key: ObjectKey, at revision: Int64) async throws -> Object? {
         do {
-            let removed = try await self.store.transact { txn in
-                try txn.delete(key, expectedResourceVersion: revision)
-            }
+            let removed = try await self.store.delete(key, expectedResourceVersion: revision)
             let deleted = try self.decodeStored(removed.object)
             await self.afterDelete(deleted)
             return deleted
@@ -273,9 +264,7 @@ extension TypedResource {
         object.setTypeMeta()
         let json = try object.toJSON()
         do {
-            let written = try await self.store.transact { txn in
-                try txn.update(key, expectedResourceVersion: revision, json)
-            }
+            let written = try await self.store.update(key, expectedResourceVersion: revision, json)
             let stored = try self.decodeStored(written.object)
             self.context.objectMarkedForDeletion(self.info, stored.metadata)
             return stored

@@ -47,7 +47,7 @@ extension APIError {
     }
 }
 
-extension Store {
+extension ObjectStore {
     /// Waits (at most `futureRevisionWait`) until the store has reached `revision`; throws
     /// upstream's 504 when it has not.
     func waitForRevision(_ revision: Int64) async throws {

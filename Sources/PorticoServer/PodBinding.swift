@@ -51,7 +51,7 @@ extension TypedResource where Object == Pod {
         let json = try pod.toJSON()
         let expected = current.resourceVersion
         do {
-            _ = try await self.store.transact { txn in try txn.update(key, expectedResourceVersion: expected, json) }
+            _ = try await self.store.update(key, expectedResourceVersion: expected, json)
         } catch StoreError.conflict {
             throw conflict("the object has been modified; please apply your changes to the latest version and try again")
         }

@@ -9,7 +9,7 @@ import Synchronization
 /// What the resources share: the store, each other (for namespace deletion and garbage
 /// collection), and the queue of follow-up work those need.
 final class ServerContext: Sendable {
-    let store: Store
+    let store: any ObjectStore
     let logger: Logger
     let resources: Mutex<[String: any ServedResource]> = Mutex([:])
     /// Set when the server begins to shut down: requests are refused from then on.
@@ -26,7 +26,7 @@ final class ServerContext: Sendable {
         case finalizeOwner(resource: String, namespace: String, name: String, uid: String)
     }
 
-    init(store: Store, logger: Logger) {
+    init(store: any ObjectStore, logger: Logger) {
         self.store = store
         self.logger = logger
         (self.work, self.workQueue) = AsyncStream.makeStream(of: ControllerWork.self)

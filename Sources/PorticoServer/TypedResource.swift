@@ -34,7 +34,7 @@ final class TypedResource<Object: TablePrintable>: ServedResource, @unchecked Se
         self.context = context
     }
 
-    var store: Store { self.context.store }
+    var store: any ObjectStore { self.context.store }
 
     func key(namespace: String, name: String) -> ObjectKey {
         ObjectKey(resource: self.info.storageResource, namespace: self.info.namespaced ? namespace : "", name: name)

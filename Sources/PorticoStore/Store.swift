@@ -165,20 +165,6 @@ public final class Store: Sendable {
         }
     }
 
-    /// Every object of `resource` (in `namespace`, or all namespaces when nil), sorted by
-    /// namespace and name, with the revision the list is consistent at.
-    public func list(resource: String, namespace: String? = nil) async throws -> (items: [StoredObject], resourceVersion: Int64) {
-        let (rows, rv) = try await self.listText(resource: resource, namespace: namespace)
-        return (try rows.map { StoredObject(key: $0.key, resourceVersion: $0.resourceVersion, object: try JSON.parse($0.text)) }, rv)
-    }
-
-    /// An object as its stored JSON text.
-    public struct StoredText: Sendable {
-        public var key: ObjectKey
-        public var resourceVersion: Int64
-        public var text: String
-    }
-
     /// `list` without parsing: a list that looks at one object at a time holds one parsed
     /// tree at a time (a tree takes some twenty times its text).
     public func listText(resource: String, namespace: String? = nil) async throws -> (items: [StoredText], resourceVersion: Int64) {

@@ -22,6 +22,20 @@ public struct ObjectKey: Sendable, Hashable, Comparable, CustomStringConvertible
     }
 }
 
+/// An object as its stored JSON text: a list that looks at one object at a time holds one
+/// parsed tree at a time (a tree takes some twenty times its text).
+public struct StoredText: Sendable {
+    public var key: ObjectKey
+    public var resourceVersion: Int64
+    public var text: String
+
+    public init(key: ObjectKey, resourceVersion: Int64, text: String) {
+        self.key = key
+        self.resourceVersion = resourceVersion
+        self.text = text
+    }
+}
+
 /// An object as stored: its JSON (with `metadata.resourceVersion` set) and the revision of its last write.
 public struct StoredObject: Sendable, Hashable {
     public var key: ObjectKey
