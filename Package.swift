@@ -47,12 +47,23 @@ let package = Package(
         ),
         .target(
             name: "PorticoStore",
-            dependencies: ["PorticoAPI", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["PorticoAPI", "PorticoEtcd", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .target(
+            name: "PorticoEtcd",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
         ),
         .target(
             name: "PorticoServer",
             dependencies: [
                 "PorticoAPI",
+                "PorticoEtcd",
                 "PorticoClient",
                 "PorticoRegistry",
                 "PorticoStore",
@@ -169,7 +180,8 @@ let package = Package(
         .target(name: "CPorticoFuzz", path: "Fuzz/CPorticoFuzz"),
         .executableTarget(
             name: "PorticoDNSFuzz",
-            dependencies: ["CPorticoFuzz", "PorticoDNSWire", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: [
+                "CPorticoFuzz", "PorticoDNSWire", .product(name: "NIOCore", package: "swift-nio")],
             path: "Fuzz/PorticoDNSFuzz"
         ),
         .target(
@@ -252,6 +264,7 @@ let package = Package(
                 "CPorticoSandbox",
                 "PorticoAPI",
                 "PorticoBench",
+                "PorticoEtcd",
                 "PorticoImages",
                 "PorticoLab",
                 "PorticoNode",
@@ -281,8 +294,9 @@ let package = Package(
         .testTarget(name: "PorticoNodeTests", dependencies: ["PorticoNode", "PorticoImages", "PorticoSystem", "PorticoAPI", "PorticoTestSupport"]),
         .testTarget(name: "PorticoAPITests", dependencies: ["PorticoAPI"]),
         .testTarget(name: "PorticoRegistryTests", dependencies: ["PorticoRegistry", "PorticoAPI"]),
-        .testTarget(name: "PorticoStoreTests", dependencies: ["PorticoStore", "PorticoAPI", .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "PorticoServerTests", dependencies: ["PorticoServer", "PorticoStore", "PorticoRegistry", "PorticoAPI",
+        .testTarget(name: "PorticoStoreTests", dependencies: ["PorticoStore", "PorticoEtcd", "PorticoAPI", "PorticoTestSupport",
+                                                           .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "PorticoServerTests", dependencies: ["PorticoServer", "PorticoStore", "PorticoEtcd", "PorticoRegistry", "PorticoAPI",
                                                             "PorticoClient", "PorticoControllers", "PorticoTestSupport",
                                                             "PorticoProxy", "PorticoLB", "PorticoNFTables", "PorticoSystem",
                                                             .product(name: "Logging", package: "swift-log"),

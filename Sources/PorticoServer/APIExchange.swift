@@ -151,7 +151,7 @@ extension APIError {
                              message: "the object has been modified; please apply your changes to the latest version and try again")
         case .expired(let requested, let oldest): return .gone("too old resource version: \(requested) (\(oldest))")
         case .watcherTooSlow: return .internalError("the watch fell too far behind; list again")
-        case .corrupt, .unusable: return .internalError(error.description)
+        case .corrupt, .unusable, .unavailable: return .internalError(error.description)
         }
     }
 }

@@ -10,6 +10,7 @@ import NIOSSL
 import PorticoAPI
 import PorticoClient
 import PorticoRegistry
+import PorticoEtcd
 import PorticoStore
 import ServiceLifecycle
 
@@ -25,6 +26,11 @@ public struct APIServerConfiguration: Sendable {
     /// Plain HTTP, only on 127.0.0.1 and only when asked for.
     public var insecurePort: Int? = nil
     public var historyLimit: Int = 10_000
+    /// etcd members to keep objects in (kube-apiserver's `--etcd-servers`); nil: the embedded
+    /// SQLite store in the data directory.
+    public var etcd: EtcdClient.Configuration? = nil
+    /// Where under etcd's keys the objects live (`--etcd-prefix`).
+    public var etcdPrefix = "/registry"
     /// Request size limits and connection timeouts.
     public var limits = ConnectionLimits()
 
@@ -58,7 +64,12 @@ public final class APIServer: Sendable {
         self.logger = logger
         let dir = configuration.dataDirectory
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        self.store = try Store(path: dir + "/portico.db", historyLimit: configuration.historyLimit)
+        if let etcd = configuration.etcd {
+            self.store = try await EtcdStore.open(client: try EtcdClient(etcd), prefix: configuration.etcdPrefix,
+                                                  historyLimit: configuration.historyLimit)
+        } else {
+            self.store = try Store(path: dir + "/portico.db", historyLimit: configuration.historyLimit)
+        }
         self.pki = try ClusterPKI.loadOrCreate(
             directory: dir + "/pki",
             serverNames: ClusterPKI.serverNames(addresses: Array(Set(configuration.bindAddresses + [configuration.advertiseAddress,

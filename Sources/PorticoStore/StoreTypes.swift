@@ -115,6 +115,8 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     case corrupt(ObjectKey, revision: Int64)
     /// The database file cannot be made or restricted.
     case unusable(path: String, reason: String)
+    /// The store's backend (etcd) could not be asked.
+    case unavailable(String)
 
     public var description: String {
         switch self {
@@ -126,12 +128,21 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         case .watcherTooSlow: return "the watcher fell too far behind"
         case .corrupt(let key, let revision): return "the stored data of \(key) at revision \(revision) is not JSON"
         case .unusable(let path, let reason): return "cannot use the store file \(path): \(reason)"
+        case .unavailable(let reason): return "the store is unavailable: \(reason)"
         }
     }
 }
 
 extension JSON {
     /// Sets `metadata.resourceVersion`, creating `metadata` if needed.
+    /// The object as etcd keeps it: its revision is the key's, not part of the value.
+    func withoutResourceVersion() -> JSON {
+        guard case .object(var members) = self, var metadata = members["metadata"]?.objectValue else { return self }
+        metadata["resourceVersion"] = nil
+        members["metadata"] = .object(metadata)
+        return .object(members)
+    }
+
     func withResourceVersion(_ rv: Int64) -> JSON {
         guard case .object(var members) = self else { return self }
         var metadata = members["metadata"]?.objectValue ?? [:]

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import PorticoAPI
 import PorticoClient
+import PorticoEtcd
 import PorticoControllers
 import PorticoRegistry
 import PorticoServer
@@ -11,7 +12,7 @@ import ServiceLifecycle
 /// `portico server`: the Kubernetes API server of a Portico cluster.
 struct Server: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run the Kubernetes API server (HTTPS, kubectl-compatible) backed by the embedded store.")
+        abstract: "Run the Kubernetes API server (HTTPS, kubectl-compatible) backed by the embedded store or etcd.")
 
     @Option(help: "Where the store, the cluster CA, tokens and the admin kubeconfig live.")
     var dataDir: String = APIServerConfiguration.defaultDataDirectory
@@ -53,6 +54,45 @@ struct Server: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
+    @Option(name: .customLong("etcd-servers"),
+            help: "etcd members to store objects in, comma-separated (https://10.0.0.1:2379,...); without it, SQLite in --data-dir.")
+    var etcdServers: String?
+
+    @Option(name: .customLong("etcd-cafile"), help: "The CA that signed the etcd members' certificates.")
+    var etcdCAFile: String?
+
+    @Option(name: .customLong("etcd-certfile"), help: "The client certificate to present to etcd.")
+    var etcdCertFile: String?
+
+    @Option(name: .customLong("etcd-keyfile"), help: "The client certificate's key.")
+    var etcdKeyFile: String?
+
+    @Option(name: .customLong("etcd-prefix"), help: "The prefix of every key the server keeps in etcd.")
+    var etcdPrefix: String = "/registry"
+
+    /// `--etcd-servers` and its files as a client configuration; nil without it.
+    func etcdConfiguration() throws -> EtcdClient.Configuration? {
+        guard let servers = self.etcdServers else {
+            if self.etcdCAFile != nil || self.etcdCertFile != nil || self.etcdKeyFile != nil {
+                throw ValidationError("--etcd-cafile, --etcd-certfile and --etcd-keyfile need --etcd-servers")
+            }
+            return nil
+        }
+        let endpoints = servers.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        for endpoint in endpoints where !(endpoint.hasPrefix("http://") || endpoint.hasPrefix("https://")) || URL(string: endpoint)?.host == nil {
+            throw ValidationError("--etcd-servers: \(GoQuote.quote(endpoint)) is not a URL; give each member as https://host:2379 (or http://)")
+        }
+        guard !endpoints.isEmpty else { throw ValidationError("--etcd-servers is empty; give each member as https://host:2379") }
+        guard (self.etcdCertFile == nil) == (self.etcdKeyFile == nil) else {
+            throw ValidationError("--etcd-certfile and --etcd-keyfile go together")
+        }
+        for file in [self.etcdCAFile, self.etcdCertFile, self.etcdKeyFile].compactMap({ $0 }) where !FileManager.default.isReadableFile(atPath: file) {
+            throw ValidationError("cannot read \(file)")
+        }
+        return EtcdClient.Configuration(endpoints: endpoints.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 },
+                                        caFile: self.etcdCAFile, certFile: self.etcdCertFile, keyFile: self.etcdKeyFile)
+    }
+
     func validate() throws {
         for (flag, value) in [("--node-monitor-grace-period", self.nodeMonitorGracePeriod), ("--node-monitor-period", self.nodeMonitorPeriod),
                               ("--tls-handshake-timeout", self.tlsHandshakeTimeout), ("--idle-timeout", self.idleTimeout)] {
@@ -68,6 +108,7 @@ struct Server: AsyncParsableCommand {
         for address in self.bindAddresses where IPAddress(address) == nil {
             throw ValidationError("--bind-address \(GoQuote.quote(address)) is not an IP address")
         }
+        _ = try self.etcdConfiguration()
     }
 
     func run() async throws {
@@ -79,6 +120,8 @@ struct Server: AsyncParsableCommand {
         configuration.securePort = self.securePort
         configuration.advertiseAddress = self.advertiseAddress ?? self.bindAddresses[0]
         configuration.insecurePort = self.insecurePort
+        configuration.etcd = try self.etcdConfiguration()
+        configuration.etcdPrefix = self.etcdPrefix
         configuration.limits.tlsHandshakeTimeout = .milliseconds(Int64(try GoDuration.parse(self.tlsHandshakeTimeout) * 1000))
         configuration.limits.idleTimeout = .milliseconds(Int64(try GoDuration.parse(self.idleTimeout) * 1000))
         do {

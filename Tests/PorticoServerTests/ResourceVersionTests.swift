@@ -95,7 +95,7 @@ import Testing
     }
 
     @Test func aRevisionInTheFutureIs504AfterAMoment() async throws {
-        let t = try await TestServer()
+        let t = try await TestServer(revisionsOfItsOwn: true)
         let future = t.server.store.currentResourceVersion + 100
         let current = t.server.store.currentResourceVersion
         async let list = t.call("GET", "/api/v1/namespaces/default/services?resourceVersion=\(future)")
@@ -114,7 +114,7 @@ import Testing
     }
 
     @Test func aWatchFromAFutureRevisionSendsOnlyWhatComesAfterIt() async throws {
-        let t = try await TestServer()
+        let t = try await TestServer(revisionsOfItsOwn: true)
         let start = t.server.store.currentResourceVersion + 2
         async let events = t.watch("/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=\(start)", count: 1)
         try await Task.sleep(for: .milliseconds(200))

@@ -1,6 +1,8 @@
 import Foundation
 import PorticoAPI
-import PorticoServer
+import PorticoEtcd
+@testable import PorticoServer
+import PorticoTestSupport
 import ServiceLifecycle
 
 /// An API server on a fresh temporary data directory, called in-process; removed afterwards.
@@ -8,13 +10,34 @@ final class TestServer: @unchecked Sendable {
     let directory: String
     let server: APIServer
     var controllers: Task<Void, Never>?
+    /// The etcd member of this server alone, when it asked for one.
+    let ownEtcd: EtcdMember?
 
-    init(configure: (inout APIServerConfiguration) -> Void = { _ in }) async throws {
+    /// `revisionsOfItsOwn`: the test counts revisions, so with etcd it gets a member no other
+    /// test writes to (etcd has one revision counter for all its keys).
+    init(revisionsOfItsOwn: Bool = false, configure: (inout APIServerConfiguration) -> Void = { _ in }) async throws {
         self.directory = FileManager.default.temporaryDirectory.appendingPathComponent("portico-server-test-\(UUID().uuidString)").path
         var configuration = APIServerConfiguration(dataDirectory: self.directory)
+        self.ownEtcd = try Self.useTheStoreAsked(&configuration, revisionsOfItsOwn: revisionsOfItsOwn)
         configure(&configuration)
         self.server = try await APIServer(configuration: configuration)
     }
+
+    /// With `PORTICO_TEST_STORE=etcd` (scripts/test runs the server tests once so), the
+    /// server keeps its objects in an etcd member shared by the tests of this run, each data
+    /// directory under a prefix of its own (so a server started again on it finds its objects).
+    static func useTheStoreAsked(_ configuration: inout APIServerConfiguration, revisionsOfItsOwn: Bool) throws -> EtcdMember? {
+        guard Self.storeIsEtcd else { return nil }
+        let own = revisionsOfItsOwn ? try EtcdMember() : nil
+        let member = try own ?? Self.etcd.get()
+        configuration.etcd = EtcdClient.Configuration(endpoints: [member.clientURL])
+        configuration.etcdPrefix = "/" + URL(fileURLWithPath: configuration.dataDirectory).lastPathComponent + "/registry"
+        return own
+    }
+
+    static var storeIsEtcd: Bool { ProcessInfo.processInfo.environment["PORTICO_TEST_STORE"] == "etcd" }
+
+    static let etcd = Result { try EtcdMember() }
 
     /// Starts namespace deletion and garbage collection.
     func startControllers() {
@@ -24,6 +47,8 @@ final class TestServer: @unchecked Sendable {
 
     deinit {
         self.controllers?.cancel()
+        self.server.store.closeWatches()
+        self.ownEtcd?.stop()
         try? FileManager.default.removeItem(atPath: self.directory)
     }
 

@@ -1,0 +1,231 @@
+import Foundation
+import PorticoAPI
+import PorticoEtcd
+import Synchronization
+
+/// `ObjectStore` on etcd v3, as kube-apiserver's etcd3 store keeps objects: one key per
+/// object, `/registry/<resource>/<namespace>/<name>` (`/registry/<resource>/<name>` for a
+/// cluster-scoped one; `<resource>` is the storage name, with its group for a resource outside
+/// the core group: `deployments.apps`); the object's JSON as the value, without its
+/// resourceVersion, which is the key's `mod_revision` and is set when it is read. A create
+/// is a transaction that puts only if the key's mod_revision is 0, an update or delete one
+/// that puts only at the revision read; the failure branch reads the key to tell "not found"
+/// from "modified".
+///
+/// One watch of every key under the prefix, from the revision the store opened at, feeds the
+/// watchers (`WatchHub`, as kube-apiserver's watch cache) and the owner graph; a write returns
+/// once that watch has brought it, so what a caller wrote is in both when it learns of it.
+/// A watch or a list as of a revision older than the store's start is `expired` (410), as
+/// upstream's cache answers; the events between are read back from etcd's own history.
+public final class EtcdStore: ObjectStore {
+    public let client: EtcdClient
+    let prefix: String
+    let hub: WatchHub
+    let graph = Mutex(OwnerGraph())
+    let progress = Mutex(Progress())
+    let follower = Mutex<Task<Void, Never>?>(nil)
+
+    /// The newest revision the watch has brought, and the writes waiting for it.
+    struct Progress {
+        var revision: Int64 = 0
+        var waiters: [(id: Int, revision: Int64, continuation: CheckedContinuation<Void, Never>)] = []
+        var nextID = 0
+        var stopped = false
+    }
+
+    /// How long a write waits for the watch to bring it before it returns anyway (the write
+    /// is in etcd; only this server's cache is behind, while etcd cannot be watched).
+    static let seenWait: Duration = .seconds(5)
+
+    init(client: EtcdClient, prefix: String, historyLimit: Int) {
+        self.client = client
+        self.prefix = prefix.hasSuffix("/") ? prefix : prefix + "/"
+        let texts = Mutex<EventTexts?>(nil)
+        self.hub = WatchHub(capacity: historyLimit, texts: { revisions throws(StoreError) in
+            guard let read = texts.withLock({ $0 }) else { return [:] }
+            return try await read(revisions)
+        })
+        texts.withLock { $0 = { [weak self] revisions throws(StoreError) in try await self?.texts(revisions) ?? [:] } }
+    }
+
+    /// Connects, reads what is stored (for the owner graph), and follows every change from there.
+    public static func open(client: EtcdClient, prefix: String = "/registry/", historyLimit: Int = 10_000) async throws -> EtcdStore {
+        let store = EtcdStore(client: client, prefix: prefix, historyLimit: historyLimit)
+        let all = try await client.range(Etcd.RangeRequest(key: Data(store.prefix.utf8), range_end: Etcd.prefixEnd(store.prefix)))
+        let revision = all.header?.revision?.value ?? 0
+        store.graph.withLock { graph in
+            for kv in all.kvs ?? [] {
+                if let key = store.objectKey(kv.keyText), let object = Self.parse(kv) { graph.apply(key, object) }
+            }
+        }
+        store.hub.load([], currentRV: revision, compactedThrough: revision)
+        store.progress.withLock { $0.revision = revision }
+        store.follower.withLock { $0 = Task { await store.follow(after: revision) } }
+        return store
+    }
+
+    /// Stops following etcd; waiting writes return.
+    public func close() {
+        self.follower.withLock { $0?.cancel() }
+        self.hub.finishAll()
+        let waiting = self.progress.withLock { progress in
+            progress.stopped = true
+            defer { progress.waiters = [] }
+            return progress.waiters.map(\.continuation)
+        }
+        for continuation in waiting { continuation.resume() }
+    }
+
+    deinit {
+        self.follower.withLock { $0?.cancel() }
+    }
+
+    // MARK: keys and values
+
+    func etcdKey(_ key: ObjectKey) -> String {
+        self.prefix + key.resource + "/" + (key.namespace.isEmpty ? "" : key.namespace + "/") + key.name
+    }
+
+    func etcdPrefix(resource: String, namespace: String?) -> String {
+        self.prefix + resource + "/" + (namespace.map { $0.isEmpty ? "" : $0 + "/" } ?? "")
+    }
+
+    /// The object key of an etcd key under the prefix: two parts are cluster-scoped, three namespaced.
+    func objectKey(_ key: String) -> ObjectKey? {
+        guard key.hasPrefix(self.prefix) else { return nil }
+        let parts = key.dropFirst(self.prefix.count).split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        switch parts.count {
+        case 2: return ObjectKey(resource: parts[0], namespace: "", name: parts[1])
+        case 3: return ObjectKey(resource: parts[0], namespace: parts[1], name: parts[2])
+        default: return nil
+        }
+    }
+
+    /// The object as stored, its resourceVersion the key's revision `revision` (its own when nil).
+    static func parse(_ kv: Etcd.KeyValue, revision: Int64? = nil) -> JSON? {
+        guard let value = kv.value, let object = try? JSON.parse(bytes: value) else { return nil }
+        return object.withResourceVersion(revision ?? kv.modRevision)
+    }
+
+    static func value(_ object: JSON) -> Data {
+        Data(object.withoutResourceVersion().serializedBytes())
+    }
+
+    func stored(_ key: ObjectKey, _ kv: Etcd.KeyValue, revision: Int64? = nil) throws -> StoredObject {
+        guard let object = Self.parse(kv, revision: revision) else { throw StoreError.corrupt(key, revision: kv.modRevision) }
+        return StoredObject(key: key, resourceVersion: revision ?? kv.modRevision, object: object)
+    }
+
+    // MARK: reads
+
+    public var currentResourceVersion: Int64 { self.progress.withLock { $0.revision } }
+
+    public func get(_ key: ObjectKey) async throws -> StoredObject? {
+        let response = try await self.client.range(Etcd.RangeRequest(key: Data(self.etcdKey(key).utf8)))
+        return try response.kvs?.first.map { try self.stored(key, $0) }
+    }
+
+    public func listText(resource: String, namespace: String?) async throws -> (items: [StoredText], resourceVersion: Int64) {
+        let prefix = self.etcdPrefix(resource: resource, namespace: namespace)
+        let response = try await self.client.range(Etcd.RangeRequest(key: Data(prefix.utf8), range_end: Etcd.prefixEnd(prefix)))
+        let items: [StoredText] = try (response.kvs ?? []).compactMap { kv in
+            guard let key = self.objectKey(kv.keyText), key.resource == resource else { return nil }
+            return StoredText(key: key, resourceVersion: kv.modRevision, text: try self.stored(key, kv).object.serialized())
+        }
+        return (items, response.header?.revision?.value ?? 0)
+    }
+
+    // MARK: writes
+
+    public func create(_ key: ObjectKey, _ object: JSON) async throws -> StoredObject {
+        let name = self.etcdKey(key)
+        let response = try await self.client.txn(Etcd.TxnRequest(
+            compare: [.modified(name, at: 0)], success: [.put(name, Self.value(object))], failure: [.get(name)]))
+        guard response.succeeded == true, let revision = response.header?.revision?.value else { throw StoreError.alreadyExists(key) }
+        await self.seen(revision)
+        return StoredObject(key: key, resourceVersion: revision, object: object.withResourceVersion(revision))
+    }
+
+    public func update(_ key: ObjectKey, expectedResourceVersion: Int64?, _ object: JSON) async throws -> StoredObject {
+        let name = self.etcdKey(key)
+        let response = try await self.client.txn(Etcd.TxnRequest(
+            compare: [self.condition(name, expectedResourceVersion)], success: [.put(name, Self.value(object))], failure: [.get(name)]))
+        guard response.succeeded == true, let revision = response.header?.revision?.value else {
+            throw Self.refusal(key, expectedResourceVersion, response)
+        }
+        await self.seen(revision)
+        return StoredObject(key: key, resourceVersion: revision, object: object.withResourceVersion(revision))
+    }
+
+    public func delete(_ key: ObjectKey, expectedResourceVersion: Int64?) async throws -> StoredObject {
+        let name = self.etcdKey(key)
+        let response = try await self.client.txn(Etcd.TxnRequest(
+            compare: [self.condition(name, expectedResourceVersion)], success: [.delete(name)], failure: [.get(name)]))
+        guard response.succeeded == true, let revision = response.header?.revision?.value,
+              let last = response.responses?.first?.response_delete_range?.prev_kvs?.first else {
+            throw Self.refusal(key, expectedResourceVersion, response)
+        }
+        await self.seen(revision)
+        return try self.stored(key, last, revision: revision)
+    }
+
+    /// At the revision the caller read, or merely present.
+    func condition(_ name: String, _ expected: Int64?) -> Etcd.Compare {
+        expected.map { .modified(name, at: $0) } ?? .exists(name)
+    }
+
+    /// Why a guarded write failed, from the key as the failure branch read it.
+    static func refusal(_ key: ObjectKey, _ expected: Int64?, _ response: Etcd.TxnResponse) -> StoreError {
+        guard let current = response.responses?.first?.response_range?.kvs?.first else { return .notFound(key) }
+        return .conflict(key, expected: expected ?? 0, actual: current.modRevision)
+    }
+
+    /// Returns once the watch has brought `revision`, the store is closing, or `seenWait` has passed.
+    func seen(_ revision: Int64) async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let id: Int? = self.progress.withLock { progress in
+                if progress.stopped || progress.revision >= revision { return nil }
+                progress.nextID += 1
+                progress.waiters.append((progress.nextID, revision, continuation))
+                return progress.nextID
+            }
+            guard let id else { return continuation.resume() }
+            Task { [weak self] in
+                try? await Task.sleep(for: Self.seenWait)
+                let late = self?.progress.withLock { progress in
+                    defer { progress.waiters.removeAll { $0.id == id } }
+                    return progress.waiters.first { $0.id == id }?.continuation
+                }
+                late??.resume()
+            }
+        }
+    }
+
+    // MARK: watch
+
+    public func watch(resource: String?, namespace: String?, after: Int64) async throws(StoreError) -> AsyncThrowingStream<StoreEvent, any Error> {
+        try await self.hub.watch(WatchHub.Filter(resource: resource, namespace: namespace), after: after)
+    }
+
+    public func events(after: Int64, resource: String, namespace: String?) async throws(StoreError) -> [StoreEvent] {
+        try await self.hub.events(after: after, matching: WatchHub.Filter(resource: resource, namespace: namespace))
+    }
+
+    /// Ends all watches and stops following etcd (at shutdown).
+    public func closeWatches() { self.close() }
+
+    // MARK: the owner graph
+
+    public func dependents(ofUID uid: String) async throws -> [Dependent] { self.graph.withLock { $0.dependents(ofUID: uid) } }
+    public func existingUIDs(_ uids: [String]) async throws -> Set<String> { self.graph.withLock { $0.existingUIDs(uids) } }
+    public func missingOwnerUIDs() async throws -> [String] { self.graph.withLock { $0.missingOwnerUIDs() } }
+    public func keys(inNamespace namespace: String) async throws -> [ObjectKey] { self.graph.withLock { $0.keys(inNamespace: namespace) } }
+
+    public func terminatingObjects() async throws -> [StoredObject] {
+        var objects: [StoredObject] = []
+        for key in self.graph.withLock({ $0.terminatingKeys() }) {
+            if let object = try await self.get(key) { objects.append(object) }
+        }
+        return objects
+    }
+}

@@ -1,0 +1,110 @@
+import Foundation
+import PorticoAPI
+import PorticoEtcd
+
+extension EtcdStore {
+    /// Follows every change under the prefix after `start` for as long as the store is open:
+    /// the watchers and the owner graph get each change in revision order, and writes waiting
+    /// for their revision are released. A lost connection watches again from the last
+    /// revision brought; history compacted before the follower saw it makes every watcher
+    /// list again (they are ended, and their next watch is too old).
+    func follow(after start: Int64) async {
+        var revision = start
+        while !Task.isCancelled {
+            do {
+                for try await response in self.client.watch(self.everything(after: revision, progress: true)) {
+                    revision = self.deliver(response, after: revision)
+                }
+            } catch EtcdClient.Failure.compacted {
+                revision = (try? await self.startOver()) ?? revision
+            } catch {}
+            try? await Task.sleep(for: .milliseconds(200))
+        }
+    }
+
+    func everything(after revision: Int64, progress: Bool = false) -> Etcd.WatchCreateRequest {
+        Etcd.WatchCreateRequest(key: Data(self.prefix.utf8), range_end: Etcd.prefixEnd(self.prefix),
+                                start_revision: Etcd.Int64String(revision + 1), prev_kv: true, progress_notify: progress)
+    }
+
+    /// One message of the watch: its events to the graph and the watchers; the newest revision.
+    func deliver(_ response: Etcd.WatchResponse, after revision: Int64) -> Int64 {
+        let events = (response.events ?? []).compactMap(self.storeEvent)
+        self.graph.withLock { graph in
+            for event in events { graph.apply(event.key, event.kind == .deleted ? nil : event.object) }
+        }
+        if !events.isEmpty { self.hub.publish(events) }
+        var newest = max(revision, events.last?.resourceVersion ?? 0)
+        // A progress note (no events, not the creation) says nothing more is coming up to its revision.
+        if response.events == nil, response.created != true, let header = response.header?.revision?.value { newest = max(newest, header) }
+        self.advance(to: newest)
+        return newest
+    }
+
+    func advance(to revision: Int64) {
+        let ready = self.progress.withLock { progress in
+            progress.revision = max(progress.revision, revision)
+            let (done, waiting) = (progress.waiters.filter { $0.revision <= revision }, progress.waiters.filter { $0.revision > revision })
+            progress.waiters = waiting
+            return done.map(\.continuation)
+        }
+        for continuation in ready { continuation.resume() }
+    }
+
+    /// The change as the store's watchers see it: an addition when the key was created at
+    /// this revision; a deletion carries the object as it was, at the deletion's revision.
+    func storeEvent(_ event: Etcd.Event) -> StoreEvent? {
+        guard let key = self.objectKey(event.kv.keyText) else { return nil }
+        let revision = event.kv.modRevision
+        let previous = event.prev_kv.flatMap { Self.parse($0) }
+        if event.isDelete {
+            guard let last = event.prev_kv.flatMap({ Self.parse($0, revision: revision) }) else { return nil }
+            return StoreEvent(kind: .deleted, key: key, resourceVersion: revision, object: last, previous: previous)
+        }
+        guard let object = Self.parse(event.kv) else { return nil }
+        let kind: StoreEvent.Kind = event.kv.create_revision?.value == revision ? .added : .modified
+        return StoreEvent(kind: kind, key: key, resourceVersion: revision, object: object, previous: previous)
+    }
+
+    /// History compacted before the follower saw it: read everything again, and end every
+    /// watcher (their next watch, from a revision before this one, is answered 410).
+    func startOver() async throws -> Int64 {
+        let all = try await self.client.range(Etcd.RangeRequest(key: Data(self.prefix.utf8), range_end: Etcd.prefixEnd(self.prefix)))
+        let revision = all.header?.revision?.value ?? 0
+        self.graph.withLock { graph in
+            graph = OwnerGraph()
+            for kv in all.kvs ?? [] {
+                if let key = self.objectKey(kv.keyText), let object = Self.parse(kv) { graph.apply(key, object) }
+            }
+        }
+        self.hub.load([], currentRV: revision, compactedThrough: revision)
+        self.hub.finishAll()
+        self.advance(to: revision)
+        return revision
+    }
+
+    /// The objects of past changes (for a watch that starts in the past or a list as of an
+    /// older revision), from etcd's own history: a watch from the oldest wanted revision,
+    /// read until the newest.
+    func texts(_ revisions: [Int64]) async throws(StoreError) -> [Int64: (object: String, previous: String?)] {
+        guard let first = revisions.min(), let last = revisions.max() else { return [:] }
+        let wanted = Set(revisions)
+        var found: [Int64: (object: String, previous: String?)] = [:]
+        do {
+            for try await response in self.client.watch(self.everything(after: first - 1)) {
+                for event in response.events ?? [] {
+                    let revision = event.kv.modRevision
+                    if wanted.contains(revision), let change = self.storeEvent(event) {
+                        found[revision] = (change.object.serialized(), change.previous?.serialized())
+                    }
+                    if revision >= last { return found }
+                }
+            }
+        } catch EtcdClient.Failure.compacted {
+            throw .expired(requested: first - 1, oldest: self.hub.oldestKeptRV)
+        } catch {
+            throw .unavailable("\(error)")
+        }
+        throw .unavailable("etcd's watch ended before revision \(last)")
+    }
+}
