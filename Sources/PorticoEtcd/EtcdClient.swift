@@ -93,8 +93,11 @@ public final class EtcdClient: Sendable {
         try await self.call("/v3/kv/put", Etcd.PutRequest(key: Data(key.utf8), value: value))
     }
 
+    /// Drops the history before `revision`; one already compacted away is not an error.
     public func compact(_ revision: Int64) async throws {
-        let _: Etcd.Header? = try? await self.call("/v3/kv/compaction", Etcd.CompactionRequest(revision: Etcd.Int64String(revision), physical: true))
+        do {
+            let _: Etcd.CompactionResponse = try await self.call("/v3/kv/compaction", Etcd.CompactionRequest(revision: Etcd.Int64String(revision), physical: true))
+        } catch Failure.compacted {}
     }
 
     /// One JSON request to the gateway, to the current endpoint and, when it cannot be

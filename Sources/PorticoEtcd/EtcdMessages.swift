@@ -94,6 +94,15 @@ public enum Etcd {
         public var target: String
         public var result: String
         public var mod_revision: Int64String?
+        public var version: Int64String?
+
+        public init(key: Data, target: String, result: String, mod_revision: Int64String? = nil, version: Int64String? = nil) {
+            self.key = key
+            self.target = target
+            self.result = result
+            self.mod_revision = mod_revision
+            self.version = version
+        }
 
         /// The key was last changed at `revision` (0: the key does not exist).
         public static func modified(_ key: String, at revision: Int64) -> Compare {
@@ -147,6 +156,10 @@ public enum Etcd {
     public struct CompactionRequest: Codable, Sendable {
         public var revision: Int64String
         public var physical: Bool?
+    }
+
+    public struct CompactionResponse: Codable, Sendable {
+        public var header: Header?
     }
 
     public struct WatchCreateRequest: Codable, Sendable {

@@ -31,6 +31,8 @@ public struct APIServerConfiguration: Sendable {
     public var etcd: EtcdClient.Configuration? = nil
     /// Where under etcd's keys the objects live (`--etcd-prefix`).
     public var etcdPrefix = "/registry"
+    /// How often etcd's history is compacted (`--etcd-compaction-interval`); nil: never.
+    public var etcdCompactionInterval: Duration? = .seconds(300)
     /// Request size limits and connection timeouts.
     public var limits = ConnectionLimits()
 
@@ -66,7 +68,7 @@ public final class APIServer: Sendable {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         if let etcd = configuration.etcd {
             self.store = try await EtcdStore.open(client: try EtcdClient(etcd), prefix: configuration.etcdPrefix,
-                                                  historyLimit: configuration.historyLimit)
+                                                  historyLimit: configuration.historyLimit, compactionInterval: configuration.etcdCompactionInterval)
         } else {
             self.store = try Store(path: dir + "/portico.db", historyLimit: configuration.historyLimit)
         }

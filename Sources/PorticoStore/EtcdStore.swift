@@ -24,6 +24,7 @@ public final class EtcdStore: ObjectStore {
     let graph = Mutex(OwnerGraph())
     let progress = Mutex(Progress())
     let follower = Mutex<Task<Void, Never>?>(nil)
+    let compactor = Mutex<Task<Void, Never>?>(nil)
 
     /// The newest revision the watch has brought, and the writes waiting for it.
     struct Progress {
@@ -49,7 +50,10 @@ public final class EtcdStore: ObjectStore {
     }
 
     /// Connects, reads what is stored (for the owner graph), and follows every change from there.
-    public static func open(client: EtcdClient, prefix: String = "/registry/", historyLimit: Int = 10_000) async throws -> EtcdStore {
+    /// `compactionInterval`: how often etcd's history is compacted (nil: never, as
+    /// kube-apiserver's `--etcd-compaction-interval=0`).
+    public static func open(client: EtcdClient, prefix: String = "/registry/", historyLimit: Int = 10_000,
+                            compactionInterval: Duration? = .seconds(300)) async throws -> EtcdStore {
         let store = EtcdStore(client: client, prefix: prefix, historyLimit: historyLimit)
         let all = try await client.range(Etcd.RangeRequest(key: Data(store.prefix.utf8), range_end: Etcd.prefixEnd(store.prefix)))
         let revision = all.header?.revision?.value ?? 0
@@ -61,12 +65,18 @@ public final class EtcdStore: ObjectStore {
         store.hub.load([], currentRV: revision, compactedThrough: revision)
         store.progress.withLock { $0.revision = revision }
         store.follower.withLock { $0 = Task { await store.follow(after: revision) } }
+        if let interval = compactionInterval {
+            let compactor = EtcdCompactor(client: client, interval: interval)
+            let revision: @Sendable () -> Int64 = { [weak store] in store?.currentResourceVersion ?? 0 }
+            store.compactor.withLock { $0 = Task { await compactor.run(currentRevision: revision) } }
+        }
         return store
     }
 
     /// Stops following etcd; waiting writes return.
     public func close() {
         self.follower.withLock { $0?.cancel() }
+        self.compactor.withLock { $0?.cancel() }
         self.hub.finishAll()
         let waiting = self.progress.withLock { progress in
             progress.stopped = true
@@ -78,6 +88,7 @@ public final class EtcdStore: ObjectStore {
 
     deinit {
         self.follower.withLock { $0?.cancel() }
+        self.compactor.withLock { $0?.cancel() }
     }
 
     // MARK: keys and values

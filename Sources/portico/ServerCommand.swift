@@ -70,6 +70,9 @@ struct Server: AsyncParsableCommand {
     @Option(name: .customLong("etcd-prefix"), help: "The prefix of every key the server keeps in etcd.")
     var etcdPrefix: String = "/registry"
 
+    @Option(name: .customLong("etcd-compaction-interval"), help: "How often etcd's history is compacted (Go duration; 0 never).")
+    var etcdCompactionInterval: String = "5m"
+
     /// `--etcd-servers` and its files as a client configuration; nil without it.
     func etcdConfiguration() throws -> EtcdClient.Configuration? {
         guard let servers = self.etcdServers else {
@@ -94,6 +97,13 @@ struct Server: AsyncParsableCommand {
     }
 
     func validate() throws {
+        do {
+            guard try GoDuration.parse(self.etcdCompactionInterval) >= 0 else {
+                throw ValidationError("--etcd-compaction-interval must not be negative, got \(self.etcdCompactionInterval)")
+            }
+        } catch let error as GoDuration.ParseError {
+            throw ValidationError("--etcd-compaction-interval: \(error)")
+        }
         for (flag, value) in [("--node-monitor-grace-period", self.nodeMonitorGracePeriod), ("--node-monitor-period", self.nodeMonitorPeriod),
                               ("--tls-handshake-timeout", self.tlsHandshakeTimeout), ("--idle-timeout", self.idleTimeout)] {
             do {
@@ -122,6 +132,8 @@ struct Server: AsyncParsableCommand {
         configuration.insecurePort = self.insecurePort
         configuration.etcd = try self.etcdConfiguration()
         configuration.etcdPrefix = self.etcdPrefix
+        let compaction = try GoDuration.parse(self.etcdCompactionInterval)
+        configuration.etcdCompactionInterval = compaction > 0 ? .milliseconds(Int64(compaction * 1000)) : nil
         configuration.limits.tlsHandshakeTimeout = .milliseconds(Int64(try GoDuration.parse(self.tlsHandshakeTimeout) * 1000))
         configuration.limits.idleTimeout = .milliseconds(Int64(try GoDuration.parse(self.idleTimeout) * 1000))
         do {

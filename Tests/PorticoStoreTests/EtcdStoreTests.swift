@@ -126,4 +126,25 @@ import Testing
         #expect(event?.kind == .added && event?.key == key("same"))
         #expect(try await second.get(key("same")) != nil)
     }
+
+    /// The history is compacted every interval to the revision of the interval before, once
+    /// per interval however many servers share the etcd (the claim key's version counts them).
+    @Test func historyIsCompactedOncePerInterval() async throws {
+        let member = try EtcdMember()
+        defer { member.stop() }
+        let client = try EtcdClient(EtcdClient.Configuration(endpoints: [member.clientURL]))
+        let first = try await EtcdStore.open(client: client, compactionInterval: .milliseconds(700))
+        let second = try await EtcdStore.open(client: client, compactionInterval: .milliseconds(700))
+        defer { first.close(); second.close() }
+        let early = try await first.create(key("a"), service("a"))
+        for port in 81...85 { _ = try await first.update(key("a"), expectedResourceVersion: nil, service("a", Int64(port))) }
+        try await Task.sleep(for: .milliseconds(2500))
+        let old = try member.etcdctl(["get", "/registry/services/default/a", "--rev", String(early.resourceVersion)])
+        #expect(old.status != 0 && old.combined.contains("compacted"), "\(old.combined)")
+        let claims = try member.etcdctl(["get", EtcdCompactor.key, "-w", "json"])
+        let version = try #require(try JSON.parse(claims.stdout)["kvs"]?.arrayValue?.first?["version"]?.integerValue)
+        // About three intervals passed: two servers made at most one claim each.
+        #expect(version >= 1 && version <= 3, "\(claims.stdout)")
+        #expect(try await first.get(key("a"))?.object["spec"]?["ports"] == [["port": 85]])
+    }
 }
