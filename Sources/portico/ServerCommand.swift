@@ -54,6 +54,30 @@ struct Server: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
+    @Option(name: .customLong("leader-elect"),
+            help: "Run the controllers only while this server holds the Lease kube-system/kube-controller-manager (true or false).")
+    var leaderElect: Bool = true
+
+    @Option(name: .customLong("leader-elect-lease-duration"), help: "How long a leader's Lease holds without a renewal (Go duration).")
+    var leaderElectLeaseDuration: String = "15s"
+
+    @Option(name: .customLong("leader-elect-renew-deadline"), help: "How long a leader keeps trying to renew before it stops leading (Go duration).")
+    var leaderElectRenewDeadline: String = "10s"
+
+    @Option(name: .customLong("leader-elect-retry-period"), help: "How often candidates try, and leaders renew (Go duration).")
+    var leaderElectRetryPeriod: String = "2s"
+
+    /// The leader election's three durations, checked as kube-controller-manager checks them.
+    func leaderElectionTiming() throws -> LeaderElection.Timing {
+        let (lease, renew, retry) = (try GoDuration.parse(self.leaderElectLeaseDuration), try GoDuration.parse(self.leaderElectRenewDeadline),
+                                     try GoDuration.parse(self.leaderElectRetryPeriod))
+        guard retry > 0 else { throw ValidationError("--leader-elect-retry-period must be greater than zero") }
+        guard lease > renew else { throw ValidationError("--leader-elect-lease-duration (\(self.leaderElectLeaseDuration)) must be greater than --leader-elect-renew-deadline (\(self.leaderElectRenewDeadline))") }
+        guard renew > retry * 1.2 else { throw ValidationError("--leader-elect-renew-deadline (\(self.leaderElectRenewDeadline)) must be greater than 1.2 × --leader-elect-retry-period (\(self.leaderElectRetryPeriod))") }
+        func duration(_ seconds: Double) -> Duration { .milliseconds(Int64(seconds * 1000)) }
+        return LeaderElection.Timing(leaseDuration: duration(lease), renewDeadline: duration(renew), retryPeriod: duration(retry))
+    }
+
     @Option(name: .customLong("etcd-servers"),
             help: "etcd members to store objects in, comma-separated (https://10.0.0.1:2379,...); without it, SQLite in --data-dir.")
     var etcdServers: String?
@@ -119,6 +143,11 @@ struct Server: AsyncParsableCommand {
             throw ValidationError("--bind-address \(GoQuote.quote(address)) is not an IP address")
         }
         _ = try self.etcdConfiguration()
+        do {
+            _ = try self.leaderElectionTiming()
+        } catch let error as GoDuration.ParseError {
+            throw ValidationError("--leader-elect-*: \(error)")
+        }
     }
 
     func run() async throws {
@@ -153,8 +182,18 @@ struct Server: AsyncParsableCommand {
         controllerConfiguration.nodeMonitorGracePeriod = .milliseconds(Int64(try GoDuration.parse(self.nodeMonitorGracePeriod) * 1000))
         controllerConfiguration.nodeMonitorPeriod = .milliseconds(Int64(try GoDuration.parse(self.nodeMonitorPeriod) * 1000))
         controllerConfiguration.loadBalancerPools = try self.loadBalancerIPPools.map { try LoadBalancerIPAM.Pool($0) }
-        let controllers = ControllerManager(client: KubeClient(transport: InProcessTransport(server: server), fieldManager: "portico-controllers"),
-                                            configuration: controllerConfiguration, logger: logger)
+        let client = KubeClient(transport: InProcessTransport(server: server), fieldManager: "portico-controllers")
+        let (managerConfiguration, managerLogger) = (controllerConfiguration, logger)
+        let makeControllers: @Sendable () -> any ServiceLifecycle.Service = {
+            ControllerManager(client: client, configuration: managerConfiguration, logger: managerLogger)
+        }
+        // One identity per server, the same after a restart (upstream adds a random suffix per
+        // process): a server that comes back renews its own Lease instead of waiting it out.
+        let identity = "\(ProcessInfo.processInfo.hostName)_\(configuration.advertiseAddress):\(self.securePort)"
+        let controllers: any ServiceLifecycle.Service = self.leaderElect
+            ? LeaderElected(client: client, name: "kube-controller-manager", identity: identity, timing: try self.leaderElectionTiming(),
+                            logger: logger, make: makeControllers)
+            : makeControllers()
         // A ServiceGroup stops its services in reverse order: the controllers, listed last,
         // stop first, while the API they call is still there.
         let group = ServiceGroup(configuration: .init(services: try server.services() + [controllers],
