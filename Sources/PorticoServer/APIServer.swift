@@ -116,8 +116,8 @@ public final class APIServer: Sendable {
         try await self.syncKubernetesService()
     }
 
-    /// The `default/kubernetes` Service (first address of the service CIDR, port 443) and its
-    /// endpoints at the advertised address, kept as the server is configured.
+    /// The `default/kubernetes` Service (first address of the service CIDR, port 443), kept as
+    /// the server is configured, and its endpoints: every live server (`reconcileKubernetesEndpoints`).
     func syncKubernetesService() async throws {
         let ip = self.configuration.serviceNetwork.kubernetesServiceIP.description
         let port = Int64(self.configuration.securePort)
@@ -133,27 +133,7 @@ public final class APIServer: Sendable {
                 "spec": ["type": "ClusterIP", "clusterIP": .string(ip), "ports": wantedPorts, "sessionAffinity": "None"],
             ])
         }
-        let address = self.configuration.advertiseAddress
-        let endpoints: JSON = [
-            "apiVersion": "v1", "kind": "Endpoints",
-            "metadata": ["name": "kubernetes", "namespace": "default", "labels": ["endpointslice.kubernetes.io/skip-mirror": "true"]],
-            "subsets": [["addresses": [["ip": .string(address)]], "ports": [["name": "https", "port": .integer(port), "protocol": "TCP"]]]],
-        ]
-        _ = try await self.systemRequest("PUT", "/api/v1/namespaces/default/endpoints/kubernetes", endpoints)
-        let family = IPAddress(address)?.family == .ipv6 ? "IPv6" : "IPv4"
-        let slice: JSON = [
-            "apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
-            "metadata": ["name": "kubernetes", "namespace": "default", "labels": ["kubernetes.io/service-name": "kubernetes"]],
-            "addressType": .string(family),
-            "endpoints": [["addresses": [.string(address)], "conditions": ["ready": true]]],
-            "ports": [["name": "https", "port": .integer(port), "protocol": "TCP"]],
-        ]
-        let sliceExists = try await self.store.get(ObjectKey(resource: "endpointslices.discovery.k8s.io", namespace: "default", name: "kubernetes")) != nil
-        if sliceExists {
-            _ = try await self.systemRequest("PUT", "/apis/discovery.k8s.io/v1/namespaces/default/endpointslices/kubernetes", slice)
-        } else {
-            _ = try await self.systemRequest("POST", "/apis/discovery.k8s.io/v1/namespaces/default/endpointslices", slice)
-        }
+        try await self.reconcileKubernetesEndpoints()
     }
 
     /// A write the server makes itself; a failure is an error of the server.
@@ -231,6 +211,8 @@ public final class APIServer: Sendable {
         }
         services.append(MemoryTrimmer())
         services.append(StoreCloser(store: self.store, context: self.context))
+        // Last, so it stops first: it takes this server out of the endpoints while requests are still answered.
+        services.append(KubernetesEndpointsReconciler(server: self))
         return services
     }
 
