@@ -40,6 +40,10 @@ public struct APIServerConfiguration: Sendable {
         self.dataDirectory = dataDirectory
     }
 
+    /// This server among several: `<hostname>_<advertise address>:<port>`, the same after a
+    /// restart (its leader-election identity and its lease's holder).
+    public var identity: String { "\(ProcessInfo.processInfo.hostName)_\(self.advertiseAddress):\(self.securePort)" }
+
     /// `/var/lib/portico` for root, else `~/.local/share/portico`.
     public static var defaultDataDirectory: String {
         if getuid() == 0 { return "/var/lib/portico" }

@@ -17,8 +17,8 @@ extension APIServer {
         if leaving {
             if existing != nil { _ = try? await self.systemRequest("DELETE", path + "/" + name, nil) }
         } else {
-            let identity = "\(ProcessInfo.processInfo.hostName)_\(address):\(port)"
-            let lease = try APIServerLeases.lease(address: address, port: port, identity: identity, now: .now(), existing: existing).toJSON()
+            let lease = try APIServerLeases.lease(address: address, port: port, identity: self.configuration.identity, now: .now(),
+                                                  existing: existing).toJSON()
             _ = try await self.systemRequest(existing == nil ? "POST" : "PUT", existing == nil ? path : path + "/" + name, lease)
         }
         let (stored, _) = try await self.store.list(resource: Catalog.leases.storageResource, namespace: APIServerLeases.namespace)

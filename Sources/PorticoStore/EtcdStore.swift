@@ -55,14 +55,7 @@ public final class EtcdStore: ObjectStore {
     public static func open(client: EtcdClient, prefix: String = "/registry/", historyLimit: Int = 10_000,
                             compactionInterval: Duration? = .seconds(300)) async throws -> EtcdStore {
         let store = EtcdStore(client: client, prefix: prefix, historyLimit: historyLimit)
-        let all = try await client.range(Etcd.RangeRequest(key: Data(store.prefix.utf8), range_end: Etcd.prefixEnd(store.prefix)))
-        let revision = all.header?.revision?.value ?? 0
-        store.graph.withLock { graph in
-            for kv in all.kvs ?? [] {
-                if let key = store.objectKey(kv.keyText), let object = Self.parse(kv) { graph.apply(key, object) }
-            }
-        }
-        store.hub.load([], currentRV: revision, compactedThrough: revision)
+        let revision = try await store.readEverything()
         store.progress.withLock { $0.revision = revision }
         store.follower.withLock { $0 = Task { await store.follow(after: revision) } }
         if let interval = compactionInterval {

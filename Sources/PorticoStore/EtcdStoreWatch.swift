@@ -69,17 +69,23 @@ extension EtcdStore {
     /// History compacted before the follower saw it: read everything again, and end every
     /// watcher (their next watch, from a revision before this one, is answered 410).
     func startOver() async throws -> Int64 {
-        let all = try await self.client.range(Etcd.RangeRequest(key: Data(self.prefix.utf8), range_end: Etcd.prefixEnd(self.prefix)))
-        let revision = all.header?.revision?.value ?? 0
-        self.graph.withLock { graph in
-            graph = OwnerGraph()
-            for kv in all.kvs ?? [] {
-                if let key = self.objectKey(kv.keyText), let object = Self.parse(kv) { graph.apply(key, object) }
-            }
-        }
-        self.hub.load([], currentRV: revision, compactedThrough: revision)
+        let revision = try await self.readEverything()
         self.hub.finishAll()
         self.advance(to: revision)
+        return revision
+    }
+
+    /// Reads every object under the prefix into a new owner graph, and starts the watchers'
+    /// history at that read's revision (nothing before it is kept); returns the revision.
+    func readEverything() async throws -> Int64 {
+        let all = try await self.client.range(Etcd.RangeRequest(key: Data(self.prefix.utf8), range_end: Etcd.prefixEnd(self.prefix)))
+        let revision = all.header?.revision?.value ?? 0
+        var graph = OwnerGraph()
+        for kv in all.kvs ?? [] {
+            if let key = self.objectKey(kv.keyText), let object = Self.parse(kv) { graph.apply(key, object) }
+        }
+        self.graph.withLock { [graph] in $0 = graph }
+        self.hub.load([], currentRV: revision, compactedThrough: revision)
         return revision
     }
 

@@ -106,7 +106,7 @@ struct Agent: AsyncParsableCommand {
         configuration.proxy.serviceCIDRs = self.serviceClusterIPRange.split(separator: ",").map(String.init)
         configuration.proxy.nodePortAddresses = self.nodePortAddresses.split(separator: ",").map(String.init)
         configuration.proxy.masqueradeAll = self.masqueradeAll
-        configuration.proxy.minSyncPeriod = .milliseconds(Int64((try GoDuration.parse(self.minSyncPeriod)) * 1000))
+        configuration.proxy.minSyncPeriod = try GoDuration.duration(self.minSyncPeriod)
         for pair in self.nodeLabels.split(separator: ",") {
             let kv = pair.split(separator: "=", maxSplits: 1)
             configuration.nodeLabels[String(kv[0])] = kv.count == 2 ? String(kv[1]) : ""

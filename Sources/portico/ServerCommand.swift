@@ -69,13 +69,12 @@ struct Server: AsyncParsableCommand {
 
     /// The leader election's three durations, checked as kube-controller-manager checks them.
     func leaderElectionTiming() throws -> LeaderElection.Timing {
-        let (lease, renew, retry) = (try GoDuration.parse(self.leaderElectLeaseDuration), try GoDuration.parse(self.leaderElectRenewDeadline),
-                                     try GoDuration.parse(self.leaderElectRetryPeriod))
-        guard retry > 0 else { throw ValidationError("--leader-elect-retry-period must be greater than zero") }
+        let (lease, renew, retry) = (try GoDuration.duration(self.leaderElectLeaseDuration), try GoDuration.duration(self.leaderElectRenewDeadline),
+                                     try GoDuration.duration(self.leaderElectRetryPeriod))
+        guard retry > .zero else { throw ValidationError("--leader-elect-retry-period must be greater than zero") }
         guard lease > renew else { throw ValidationError("--leader-elect-lease-duration (\(self.leaderElectLeaseDuration)) must be greater than --leader-elect-renew-deadline (\(self.leaderElectRenewDeadline))") }
         guard renew > retry * 1.2 else { throw ValidationError("--leader-elect-renew-deadline (\(self.leaderElectRenewDeadline)) must be greater than 1.2 × --leader-elect-retry-period (\(self.leaderElectRetryPeriod))") }
-        func duration(_ seconds: Double) -> Duration { .milliseconds(Int64(seconds * 1000)) }
-        return LeaderElection.Timing(leaseDuration: duration(lease), renewDeadline: duration(renew), retryPeriod: duration(retry))
+        return LeaderElection.Timing(leaseDuration: lease, renewDeadline: renew, retryPeriod: retry)
     }
 
     @Option(name: .customLong("etcd-servers"),
@@ -161,10 +160,10 @@ struct Server: AsyncParsableCommand {
         configuration.insecurePort = self.insecurePort
         configuration.etcd = try self.etcdConfiguration()
         configuration.etcdPrefix = self.etcdPrefix
-        let compaction = try GoDuration.parse(self.etcdCompactionInterval)
-        configuration.etcdCompactionInterval = compaction > 0 ? .milliseconds(Int64(compaction * 1000)) : nil
-        configuration.limits.tlsHandshakeTimeout = .milliseconds(Int64(try GoDuration.parse(self.tlsHandshakeTimeout) * 1000))
-        configuration.limits.idleTimeout = .milliseconds(Int64(try GoDuration.parse(self.idleTimeout) * 1000))
+        let compaction = try GoDuration.duration(self.etcdCompactionInterval)
+        configuration.etcdCompactionInterval = compaction > .zero ? compaction : nil
+        configuration.limits.tlsHandshakeTimeout = try GoDuration.duration(self.tlsHandshakeTimeout)
+        configuration.limits.idleTimeout = try GoDuration.duration(self.idleTimeout)
         do {
             configuration.serviceNetwork = try ServiceNetworkConfig(serviceCIDRs: self.serviceClusterIPRange,
                                                                     nodePortRange: self.serviceNodePortRange)
@@ -179,8 +178,8 @@ struct Server: AsyncParsableCommand {
 
             """.utf8))
         var controllerConfiguration = ControllerManager.Configuration()
-        controllerConfiguration.nodeMonitorGracePeriod = .milliseconds(Int64(try GoDuration.parse(self.nodeMonitorGracePeriod) * 1000))
-        controllerConfiguration.nodeMonitorPeriod = .milliseconds(Int64(try GoDuration.parse(self.nodeMonitorPeriod) * 1000))
+        controllerConfiguration.nodeMonitorGracePeriod = try GoDuration.duration(self.nodeMonitorGracePeriod)
+        controllerConfiguration.nodeMonitorPeriod = try GoDuration.duration(self.nodeMonitorPeriod)
         controllerConfiguration.loadBalancerPools = try self.loadBalancerIPPools.map { try LoadBalancerIPAM.Pool($0) }
         let client = KubeClient(transport: InProcessTransport(server: server), fieldManager: "portico-controllers")
         let (managerConfiguration, managerLogger) = (controllerConfiguration, logger)
@@ -189,9 +188,8 @@ struct Server: AsyncParsableCommand {
         }
         // One identity per server, the same after a restart (upstream adds a random suffix per
         // process): a server that comes back renews its own Lease instead of waiting it out.
-        let identity = "\(ProcessInfo.processInfo.hostName)_\(configuration.advertiseAddress):\(self.securePort)"
         let controllers: any ServiceLifecycle.Service = self.leaderElect
-            ? LeaderElected(client: client, name: "kube-controller-manager", identity: identity, timing: try self.leaderElectionTiming(),
+            ? LeaderElected(client: client, name: "kube-controller-manager", identity: configuration.identity, timing: try self.leaderElectionTiming(),
                             logger: logger, make: makeControllers)
             : makeControllers()
         // A ServiceGroup stops its services in reverse order: the controllers, listed last,

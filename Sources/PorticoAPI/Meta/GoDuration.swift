@@ -1,6 +1,11 @@
 /// Durations as Kubernetes flags and configs write them, in Go's `time.ParseDuration` form:
 /// `40s`, `1m30s`, `500ms`, `1.5h`.
 public enum GoDuration {
+    /// A Go duration as a Swift `Duration` (to the millisecond, as the flags that take one need).
+    public static func duration(_ text: String) throws -> Duration {
+        .milliseconds(Int64(try self.parse(text) * 1000))
+    }
+
     public struct ParseError: Error, CustomStringConvertible {
         public var description: String
     }
