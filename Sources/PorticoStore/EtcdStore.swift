@@ -32,6 +32,10 @@ public final class EtcdStore: ObjectStore {
         var waiters: [(id: Int, revision: Int64, continuation: CheckedContinuation<Void, Never>)] = []
         var nextID = 0
         var stopped = false
+        /// Which follower may deliver: a follower started again makes the one before it mute.
+        var generation = 0
+        /// When the follower was last started again (it is not restarted more often than `seenWait`).
+        var restarted: ContinuousClock.Instant? = nil
     }
 
     /// How long a write waits for the watch to bring it before it returns anyway (the write
@@ -57,7 +61,7 @@ public final class EtcdStore: ObjectStore {
         let store = EtcdStore(client: client, prefix: prefix, historyLimit: historyLimit)
         let revision = try await store.readEverything()
         store.progress.withLock { $0.revision = revision }
-        store.follower.withLock { $0 = Task { await store.follow(after: revision) } }
+        store.follower.withLock { $0 = Task { await store.follow(after: revision, generation: 0) } }
         if let interval = compactionInterval {
             let compactor = EtcdCompactor(client: client, interval: interval)
             let revision: @Sendable () -> Int64 = { [weak store] in store?.currentResourceVersion ?? 0 }
@@ -184,7 +188,9 @@ public final class EtcdStore: ObjectStore {
         return .conflict(key, expected: expected ?? 0, actual: current.modRevision)
     }
 
-    /// Returns once the watch has brought `revision`, the store is closing, or `seenWait` has passed.
+    /// Returns once the watch has brought `revision`, the store is closing, or `seenWait` has
+    /// passed; then the watch is behind or stalled (a connection that stays open and brings
+    /// nothing), so the follower is started again from the last revision it brought.
     func seen(_ revision: Int64) async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let id: Int? = self.progress.withLock { progress in
@@ -200,8 +206,27 @@ public final class EtcdStore: ObjectStore {
                     defer { progress.waiters.removeAll { $0.id == id } }
                     return progress.waiters.first { $0.id == id }?.continuation
                 }
-                late??.resume()
+                guard let late = late ?? nil else { return }
+                late.resume()
+                self?.restartFollower()
             }
+        }
+    }
+
+    /// Mutes the follower and starts another from the last revision delivered (at most once
+    /// per `seenWait`).
+    func restartFollower() {
+        let start: (revision: Int64, generation: Int)? = self.progress.withLock { progress in
+            let now = ContinuousClock.now
+            if progress.stopped || progress.restarted.map({ now - $0 < Self.seenWait }) == true { return nil }
+            progress.restarted = now
+            progress.generation += 1
+            return (progress.revision, progress.generation)
+        }
+        guard let start else { return }
+        self.follower.withLock { follower in
+            follower?.cancel()
+            follower = Task { [weak self] in await self?.follow(after: start.revision, generation: start.generation) }
         }
     }
 

@@ -7,13 +7,15 @@ extension EtcdStore {
     /// the watchers and the owner graph get each change in revision order, and writes waiting
     /// for their revision are released. A lost connection watches again from the last
     /// revision brought; history compacted before the follower saw it makes every watcher
-    /// list again (they are ended, and their next watch is too old).
-    func follow(after start: Int64) async {
+    /// list again (they are ended, and their next watch is too old). A follower whose
+    /// `generation` is no longer the store's (it was started again) delivers nothing more.
+    func follow(after start: Int64, generation: Int) async {
         var revision = start
         while !Task.isCancelled {
             do {
                 for try await response in self.client.watch(self.everything(after: revision, progress: true)) {
-                    revision = self.deliver(response, after: revision)
+                    guard let newest = self.deliver(response, after: revision, generation: generation) else { return }
+                    revision = newest
                 }
             } catch EtcdClient.Failure.compacted {
                 revision = (try? await self.startOver()) ?? revision
@@ -27,28 +29,39 @@ extension EtcdStore {
                                 start_revision: Etcd.Int64String(revision + 1), prev_kv: true, progress_notify: progress)
     }
 
-    /// One message of the watch: its events to the graph and the watchers; the newest revision.
-    func deliver(_ response: Etcd.WatchResponse, after revision: Int64) -> Int64 {
+    /// One message of the watch: its events to the graph and the watchers; the newest
+    /// revision, or nil when this follower's generation has passed (nothing is delivered).
+    /// Delivery holds the progress lock, so a follower started again begins exactly after
+    /// the last message delivered.
+    func deliver(_ response: Etcd.WatchResponse, after revision: Int64, generation: Int) -> Int64? {
         let events = (response.events ?? []).compactMap(self.storeEvent)
-        self.graph.withLock { graph in
-            for event in events { graph.apply(event.key, event.kind == .deleted ? nil : event.object) }
-        }
-        if !events.isEmpty { self.hub.publish(events) }
         var newest = max(revision, events.last?.resourceVersion ?? 0)
         // A progress note (no events, not the creation) says nothing more is coming up to its revision.
         if response.events == nil, response.created != true, let header = response.header?.revision?.value { newest = max(newest, header) }
-        self.advance(to: newest)
+        let ready: [CheckedContinuation<Void, Never>]? = self.progress.withLock { progress in
+            guard progress.generation == generation else { return nil }
+            self.graph.withLock { graph in
+                for event in events { graph.apply(event.key, event.kind == .deleted ? nil : event.object) }
+            }
+            if !events.isEmpty { self.hub.publish(events) }
+            return Self.advance(&progress, to: newest)
+        }
+        guard let ready else { return nil }
+        for continuation in ready { continuation.resume() }
         return newest
     }
 
     func advance(to revision: Int64) {
-        let ready = self.progress.withLock { progress in
-            progress.revision = max(progress.revision, revision)
-            let (done, waiting) = (progress.waiters.filter { $0.revision <= revision }, progress.waiters.filter { $0.revision > revision })
-            progress.waiters = waiting
-            return done.map(\.continuation)
-        }
+        let ready = self.progress.withLock { Self.advance(&$0, to: revision) }
         for continuation in ready { continuation.resume() }
+    }
+
+    /// Moves the revision brought to `revision`; returns the writes no longer waiting.
+    static func advance(_ progress: inout Progress, to revision: Int64) -> [CheckedContinuation<Void, Never>] {
+        progress.revision = max(progress.revision, revision)
+        let (done, waiting) = (progress.waiters.filter { $0.revision <= revision }, progress.waiters.filter { $0.revision > revision })
+        progress.waiters = waiting
+        return done.map(\.continuation)
     }
 
     /// The change as the store's watchers see it: an addition when the key was created at
@@ -91,26 +104,43 @@ extension EtcdStore {
 
     /// The objects of past changes (for a watch that starts in the past or a list as of an
     /// older revision), from etcd's own history: a watch from the oldest wanted revision,
-    /// read until the newest.
+    /// read until the newest, within etcd's request timeout.
     func texts(_ revisions: [Int64]) async throws(StoreError) -> [Int64: (object: String, previous: String?)] {
         guard let first = revisions.min(), let last = revisions.max() else { return [:] }
-        let wanted = Set(revisions)
-        var found: [Int64: (object: String, previous: String?)] = [:]
+        let timeout = Duration.nanoseconds(self.client.configuration.requestTimeout.nanoseconds)
         do {
-            for try await response in self.client.watch(self.everything(after: first - 1)) {
-                for event in response.events ?? [] {
-                    let revision = event.kv.modRevision
-                    if wanted.contains(revision), let change = self.storeEvent(event) {
-                        found[revision] = (change.object.serialized(), change.previous?.serialized())
-                    }
-                    if revision >= last { return found }
+            return try await withThrowingTaskGroup(of: [Int64: (object: String, previous: String?)]?.self) { group in
+                group.addTask { try await self.readHistory(Set(revisions), from: first, through: last) }
+                group.addTask {
+                    try await Task.sleep(for: timeout)
+                    return nil
                 }
+                defer { group.cancelAll() }
+                guard let found = try await group.next() ?? nil else {
+                    throw StoreError.unavailable("etcd's history from revision \(first) to \(last) was not read within \(timeout)")
+                }
+                return found
             }
         } catch EtcdClient.Failure.compacted {
             throw .expired(requested: first - 1, oldest: self.hub.oldestKeptRV)
+        } catch let error as StoreError {
+            throw error
         } catch {
             throw .unavailable("\(error)")
         }
-        throw .unavailable("etcd's watch ended before revision \(last)")
+    }
+
+    func readHistory(_ wanted: Set<Int64>, from first: Int64, through last: Int64) async throws -> [Int64: (object: String, previous: String?)] {
+        var found: [Int64: (object: String, previous: String?)] = [:]
+        for try await response in self.client.watch(self.everything(after: first - 1)) {
+            for event in response.events ?? [] {
+                let revision = event.kv.modRevision
+                if wanted.contains(revision), let change = self.storeEvent(event) {
+                    found[revision] = (change.object.serialized(), change.previous?.serialized())
+                }
+                if revision >= last { return found }
+            }
+        }
+        throw StoreError.unavailable("etcd's watch ended before revision \(last)")
     }
 }

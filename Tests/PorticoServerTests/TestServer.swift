@@ -78,10 +78,26 @@ final class TestServer: @unchecked Sendable {
             throw Failure(description: "not a watch: \(response.status) \(String(decoding: response.bodyBytes, as: UTF8.self))")
         }
         let lines = LineCollector(count: count)
-        do {
-            try await produce { bytes in try await lines.add(bytes) }
-        } catch is LineCollector.Enough {}
-        return await lines.events
+        // Bounded, so a watch that never brings what the test waits for fails and says so
+        // instead of hanging the run.
+        let finished = try await withThrowingTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                do { try await produce { bytes in try await lines.add(bytes) } } catch is LineCollector.Enough {}
+                return true
+            }
+            group.addTask {
+                try await Task.sleep(for: .seconds(60))
+                return false
+            }
+            defer { group.cancelAll() }
+            return try await group.next() ?? false
+        }
+        let events = await lines.events
+        guard finished else {
+            throw Failure(description: "the watch \(target) brought \(events.count) of \(count) events in 60 s "
+                + "(the store is at revision \(self.server.store.currentResourceVersion)): \(events)")
+        }
+        return events
     }
 }
 

@@ -87,6 +87,35 @@ import Testing
         await #expect(throws: StoreError.self) { try await store.events(after: a.resourceVersion, resource: "services", namespace: nil) }
     }
 
+    /// A write the watch has not brought within `seenWait` starts the follower again; the
+    /// watchers still get every change once, in order, across the restart.
+    @Test func aFollowerStartedAgainMissesNothingAndRepeatsNothing() async throws {
+        let member = try EtcdMember()
+        defer { member.stop() }
+        let store = try await Self.open(member)
+        defer { store.close() }
+        let stream = try await store.watch(resource: "services", namespace: nil, after: store.currentResourceVersion)
+        var written: [Int64] = []
+        try await withThrowingTaskGroup(of: Int64.self) { group in
+            for i in 0..<40 { group.addTask { try await store.create(key("s\(i)"), service("s\(i)")).resourceVersion } }
+            group.addTask {
+                try await Task.sleep(for: .milliseconds(20))
+                store.restartFollower()
+                return 0
+            }
+            for try await revision in group where revision > 0 { written.append(revision) }
+        }
+        var seen: [Int64] = []
+        for try await event in stream {
+            seen.append(event.resourceVersion)
+            if seen.count == written.count { break }
+        }
+        #expect(seen == written.sorted())
+        #expect(store.progress.withLock { $0.generation } == 1)
+        let late = try await store.create(key("late"), service("late"))
+        #expect(store.currentResourceVersion >= late.resourceVersion)
+    }
+
     @Test func theOwnerQuestionsFollowTheWrites() async throws {
         let member = try EtcdMember()
         defer { member.stop() }
