@@ -47,6 +47,16 @@ public final class AllocationTransaction: @unchecked Sendable {
     public var allocatedIPs: [IPAddress] { self.takenIPs }
     public var allocatedPorts: [Int] { self.takenPorts }
 
+    /// Commits (`stored`) or reverts in every server's view: with a shared record, what is
+    /// given back goes through it (`ServiceAllocators.release`); alone, as `commit()`/`revert()`.
+    public func finish(stored: Bool) async throws {
+        guard self.allocators.shared != nil else { return stored ? self.commit() : self.revert() }
+        guard !self.finished else { return }
+        self.finished = true
+        try await self.allocators.release(ips: stored ? self.releaseIPs : self.takenIPs,
+                                          ports: stored ? self.releasePorts : self.takenPorts)
+    }
+
     /// The object is stored: keep what was taken, give back what the old object no longer uses.
     public func commit() {
         guard !self.finished else { return }

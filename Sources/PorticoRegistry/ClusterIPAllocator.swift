@@ -11,7 +11,7 @@ public final class ClusterIPAllocator: Sendable {
     public let base: IPAddress
     /// Number of usable addresses.
     public let size: UInt64
-    private let state: Mutex<RangeAllocator>
+    let state: Mutex<RangeAllocator>
 
     public enum ConfigurationError: Error, Sendable, Hashable, CustomStringConvertible {
         case tooSmall(IPNetwork)

@@ -32,7 +32,7 @@ public struct PortRange: Sendable, Hashable, CustomStringConvertible {
 /// for ports people ask for). Safe to use from many tasks at once.
 public final class NodePortAllocator: Sendable {
     public let range: PortRange
-    private let state: Mutex<RangeAllocator>
+    let state: Mutex<RangeAllocator>
 
     public init(range: PortRange = .defaultNodePorts) {
         self.range = range

@@ -8,6 +8,9 @@ struct RangeAllocator: Sendable {
     let size: UInt64
     let staticBandSize: UInt64
     private(set) var count: UInt64 = 0
+    /// How many allocations and releases this value has seen: a write that changed nothing
+    /// needs no record written.
+    private(set) var mutations: UInt64 = 0
     private var storage: Storage
 
     /// Dense ranges use a bitmap; huge IPv6 ranges keep only the taken offsets.
@@ -52,6 +55,7 @@ struct RangeAllocator: Sendable {
             self.storage = .sparse(set)
         }
         self.count += 1
+        self.mutations += 1
         return true
     }
 
@@ -68,6 +72,33 @@ struct RangeAllocator: Sendable {
             self.storage = .sparse(set)
         }
         self.count -= 1
+        self.mutations += 1
+    }
+
+    /// The taken offsets, ascending (what a shared allocation record stores).
+    var offsets: [UInt64] {
+        switch self.storage {
+        case .sparse(let set): return set.sorted()
+        case .bitmap(let words):
+            var result: [UInt64] = []
+            result.reserveCapacity(Int(self.count))
+            for (index, word) in words.enumerated() where word != 0 {
+                var rest = word
+                while rest != 0 {
+                    result.append(UInt64(index) * 64 + UInt64(rest.trailingZeroBitCount))
+                    rest &= rest - 1
+                }
+            }
+            return result
+        }
+    }
+
+    /// The same range with exactly `offsets` taken (those outside it are ignored).
+    func restored(_ offsets: [UInt64]) -> RangeAllocator {
+        var fresh = RangeAllocator(size: self.size, staticBandSize: self.staticBandSize)
+        for offset in offsets { _ = fresh.allocate(offset) }
+        fresh.mutations = self.mutations + 1
+        return fresh
     }
 
     /// A free offset: random start in the upper band, scanning forward with wrap-around;

@@ -59,9 +59,14 @@ public final class ServiceAllocators: Sendable {
     public let config: ServiceNetworkConfig
     public let clusterIPs: [IPAddress.Family: ClusterIPAllocator]
     public let nodePorts: NodePortAllocator
+    /// The record shared with other servers (nil: this server alone allocates).
+    let shared: SharedRecord?
 
-    public init(_ config: ServiceNetworkConfig) throws(ClusterIPAllocator.ConfigurationError) {
+    /// `records`: where servers sharing one store meet (the etcd store); nil for a server
+    /// alone on its store (SQLite).
+    public init(_ config: ServiceNetworkConfig, records: (any AllocationRecordStore)? = nil) throws(ClusterIPAllocator.ConfigurationError) {
         self.config = config
+        self.shared = records.map(SharedRecord.init)
         var allocators: [IPAddress.Family: ClusterIPAllocator] = [:]
         for cidr in config.serviceCIDRs {
             allocators[cidr.family] = try ClusterIPAllocator(network: cidr)

@@ -63,8 +63,9 @@ public final class APIServer: Sendable {
 
     public var kubeconfigPath: String { self.configuration.dataDirectory + "/admin.kubeconfig" }
 
-    /// Opens the data directory (store, PKI, tokens), rebuilds the allocators from the stored
-    /// Services and makes sure the built-in namespaces and the `kubernetes` Service exist.
+    /// Opens the data directory (store, PKI, tokens), brings the allocators up to date (from
+    /// the shared record on etcd, else from the stored Services) and makes sure the built-in
+    /// namespaces and the `kubernetes` Service exist.
     public init(configuration: APIServerConfiguration, logger: Logger = Logger(label: "portico-server")) async throws {
         self.configuration = configuration
         self.logger = logger
@@ -83,7 +84,9 @@ public final class APIServer: Sendable {
                 .sorted()))
         let (authenticator, adminToken) = try TokenAuthenticator.loadOrCreate(directory: dir)
         self.adminToken = adminToken
-        let allocators = try ServiceAllocators(configuration.serviceNetwork)
+        // Servers on one etcd allocate through a record in it; a server alone on its SQLite file allocates in memory.
+        let records: (any AllocationRecordStore)? = configuration.etcd == nil ? nil : StoredAllocationRecords(store: self.store)
+        let allocators = try ServiceAllocators(configuration.serviceNetwork, records: records)
         self.registry = ServiceRegistry(allocators: allocators)
         self.context = ServerContext(store: self.store, logger: logger)
         let resources = Catalog.resources(context: self.context, registry: self.registry)
@@ -106,7 +109,7 @@ public final class APIServer: Sendable {
     func bootstrap() async throws {
         let (stored, _) = try await self.store.list(resource: "services")
         let services = try stored.map { try KubeJSONDecoder().decode(PorticoAPI.Service.self, from: $0.object).value }
-        let findings = self.registry.allocators.rebuild(from: services)
+        let findings = try await self.registry.allocators.start(from: services)
         for finding in findings {
             self.logger.warning("allocation repair", metadata: ["finding": "\(finding)"])
             try? await self.recordEvent(namespace: finding.namespace, kind: "Service", name: finding.name, type: Event.warning,

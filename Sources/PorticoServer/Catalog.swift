@@ -44,6 +44,19 @@ enum Catalog {
         ObjectMetaValidation.validate(meta, namespaced: namespaced, name: rule)
     }
 
+    /// Commit and revert of a Service write's allocations; a failure to give values back
+    /// leaves them taken (never handed out twice), and says so.
+    static func handle(_ txn: AllocationTransaction, _ context: ServerContext) -> AllocationHandle {
+        let finish: @Sendable (Bool) async -> Void = { stored in
+            do {
+                try await txn.finish(stored: stored)
+            } catch {
+                context.logger.error("allocations not given back (they stay taken)", metadata: ["error": "\(error)"])
+            }
+        }
+        return AllocationHandle(commit: { await finish(true) }, revert: { await finish(false) })
+    }
+
     /// The served resources, wired to the store and (for Services) the registry.
     static func resources(context: ServerContext, registry: ServiceRegistry) -> [any ServedResource] {
         var namespace = ResourceStrategy<Namespace>(
@@ -72,18 +85,23 @@ enum Catalog {
         service.returnsDeletedObject = true
         service.decorate = { registry.defaultOnRead($0) }
         service.registry = RegistryHooks(
-            create: { service throws(APIError) in
-                let write = try registry.create(service)
-                let txn = write.transaction
-                return (write.service, AllocationHandle(commit: { txn.commit() }, revert: { txn.revert() }))
+            create: { service in
+                let write = try await registry.allocators.allocating { () throws(APIError) in try registry.create(service) }
+                return (write.service, Self.handle(write.transaction, context))
             },
-            update: { new, old throws(APIError) in
-                let write = try registry.update(new, old: old)
-                let txn = write.transaction
-                return (write.service, AllocationHandle(commit: { txn.commit() }, revert: { txn.revert() }))
+            update: { new, old in
+                let write = try await registry.allocators.allocating { () throws(APIError) in try registry.update(new, old: old) }
+                return (write.service, Self.handle(write.transaction, context))
             },
             updateStatus: { new, old throws(APIError) in try registry.updateStatus(new, old: old) },
-            release: { registry.release($0) })
+            release: { service in
+                do {
+                    try await registry.allocators.allocating { () throws(APIError) in registry.release(service) }
+                } catch {
+                    context.logger.error("allocations of a deleted Service not given back (they stay taken)",
+                                         metadata: ["service": "\(service.metadata.namespace)/\(service.metadata.name)", "error": "\(error)"])
+                }
+            })
 
         var endpoint = ResourceStrategy<Endpoints>(
             info: endpoints, validateCreate: { metaCreate($0.metadata, namespaced: true) },

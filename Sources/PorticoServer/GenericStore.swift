@@ -22,7 +22,7 @@ extension TypedResource {
         do {
             try await self.admit(user, operation, subresource: subresource, new: new, old: old)
         } catch {
-            allocation.revert()
+            await allocation.revert()
             throw error
         }
     }
@@ -33,10 +33,10 @@ extension TypedResource {
     func createObject(_ object: inout Object, namespace: String, request: APIRequest,
                       managedFields: [ManagedFieldsEntry]? = nil) async throws -> Object {
         try await self.beforeCreate(&object, namespace: namespace, request: request, managedFields: managedFields)
-        let allocation = try self.prepareAndValidateCreate(&object)
+        let allocation = try await self.prepareAndValidateCreate(&object)
         try await self.admitOrRevert(allocation, user: request.user, .create, subresource: "", new: object, old: nil)
         if request.query["dryRun"] == "All" {
-            allocation.revert()
+            await allocation.revert()
             return object
         }
         return try await self.storeCreated(object, allocation: allocation)
@@ -64,10 +64,10 @@ extension TypedResource {
 
     /// The strategy's PrepareForCreate and Validate, or the registry's create, which
     /// allocates (the allocation is not yet committed).
-    private func prepareAndValidateCreate(_ object: inout Object) throws -> AllocationHandle {
+    private func prepareAndValidateCreate(_ object: inout Object) async throws -> AllocationHandle {
         if let registry = self.strategy.registry {
             var allocation = AllocationHandle.none
-            (object, allocation) = try registry.create(object)
+            (object, allocation) = try await registry.create(object)
             return allocation
         }
         self.strategy.prepareForCreate(&object)
@@ -87,13 +87,13 @@ extension TypedResource {
         do {
             created = try await self.store.create(key, json)
         } catch {
-            allocation.revert()
+            await allocation.revert()
             if case StoreError.alreadyExists = error {
                 throw APIError.alreadyExists(resource: self.info.resource, group: self.info.group, name: object.metadata.name)
             }
             throw error
         }
-        allocation.commit()
+        await allocation.commit()
         return try self.decodeStored(created.object)
     }
 
@@ -119,10 +119,10 @@ extension TypedResource {
         var new = try transform(old)
         try self.beforeUpdate(&new, old: old, stored: current.resourceVersion, name: name, namespace: namespace,
                               subresource: subresource, request: request, managedFields: managedFields)
-        let allocation = try self.prepareAndValidateUpdate(&new, old: old, name: name, subresource: subresource)
+        let allocation = try await self.prepareAndValidateUpdate(&new, old: old, name: name, subresource: subresource)
         try await self.admitOrRevert(allocation, user: request.user, .update, subresource: subresource ?? "", new: new, old: old)
         if request.query["dryRun"] == "All" {
-            allocation.revert()
+            await allocation.revert()
             return (new, false)
         }
         return (try await self.storeUpdated(new, current: current, key: key, allocation: allocation), false)
@@ -158,7 +158,7 @@ extension TypedResource {
     /// The strategy's PrepareForUpdate and ValidateUpdate (their status variants for
     /// `/status`), or the registry's, which may allocate; a spec change advances the
     /// generation of kinds that count them.
-    private func prepareAndValidateUpdate(_ new: inout Object, old: Object, name: String, subresource: String?) throws -> AllocationHandle {
+    private func prepareAndValidateUpdate(_ new: inout Object, old: Object, name: String, subresource: String?) async throws -> AllocationHandle {
         if subresource == "status" {
             if let registry = self.strategy.registry {
                 new = try registry.updateStatus(new, old)
@@ -171,7 +171,7 @@ extension TypedResource {
         }
         if let registry = self.strategy.registry {
             var allocation = AllocationHandle.none
-            (new, allocation) = try registry.update(new, old)
+            (new, allocation) = try await registry.update(new, old)
             return allocation
         }
         self.strategy.prepareForUpdate(&new, old)
@@ -192,7 +192,7 @@ extension TypedResource {
         candidate.metadata.resourceVersion = String(current.resourceVersion)
         let json = try candidate.toJSON()
         if UpdatePlan.isNoOp(candidate: json, stored: current.object) {
-            allocation.revert()
+            await allocation.revert()
             return try self.decodeStored(current.object)
         }
         let finishDeletion = DeletePlan.finishesDeletion(new.metadata, extraFinalizers: self.strategy.extraFinalizers(new))
@@ -202,11 +202,11 @@ extension TypedResource {
             written = finishDeletion ? try await self.store.delete(key, expectedResourceVersion: expected)
                 : try await self.store.update(key, expectedResourceVersion: expected, json)
         } catch {
-            allocation.revert()
+            await allocation.revert()
             if case StoreError.conflict = error { throw self.modifiedConflict(key.name) }
             throw error
         }
-        allocation.commit()
+        await allocation.commit()
         let result = try self.decodeStored(written.object)
         if finishDeletion { await self.afterDelete(result) }
         return result
@@ -275,7 +275,7 @@ extension TypedResource {
 
     /// After an object is gone: give back allocations, and let garbage collection find its dependents.
     func afterDelete(_ object: Object) async {
-        self.strategy.registry?.release(object)
+        await self.strategy.registry?.release(object)
         await self.context.objectDeleted(self.info, object.metadata)
     }
 }

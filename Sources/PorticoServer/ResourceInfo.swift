@@ -93,17 +93,19 @@ typealias SubresourceHandler<Object: TablePrintable> = @Sendable (TypedResource<
 /// prepare-and-validate steps; the allocations it made are committed or reverted with the
 /// store transaction.
 public struct RegistryHooks<Object: Sendable>: Sendable {
-    public var create: @Sendable (Object) throws(APIError) -> (Object, AllocationHandle)
-    public var update: @Sendable (Object, Object) throws(APIError) -> (Object, AllocationHandle)
+    public var create: @Sendable (Object) async throws -> (Object, AllocationHandle)
+    public var update: @Sendable (Object, Object) async throws -> (Object, AllocationHandle)
     public var updateStatus: @Sendable (Object, Object) throws(APIError) -> Object
     /// After the object is deleted: give back what it held.
-    public var release: @Sendable (Object) -> Void
+    public var release: @Sendable (Object) async -> Void
 }
 
-/// Commit or revert of the allocations one write made.
+/// Commit or revert of the allocations one write made. With allocations shared between
+/// servers each is a write of the shared record; a failure there leaves the values taken
+/// (a leak, not a duplicate), which is logged.
 public struct AllocationHandle: Sendable {
-    public var commit: @Sendable () -> Void
-    public var revert: @Sendable () -> Void
+    public var commit: @Sendable () async -> Void
+    public var revert: @Sendable () async -> Void
 
     public static let none = AllocationHandle(commit: {}, revert: {})
 }

@@ -1,0 +1,100 @@
+import PorticoAPI
+import Synchronization
+
+/// The allocators of a server that shares its ranges with others through a record in the
+/// store (`AllocationRecordStore`). Each step runs behind this server's gate, on allocators
+/// that hold the record as last read, and ends with a compare-and-swap of the record: when
+/// another server wrote first, the record is read again and the step runs again on it, as
+/// upstream's etcd allocator retries its guarded update. A server alone (the SQLite store)
+/// has no record: its memory is the truth, rebuilt from the Services at start.
+final class SharedRecord: Sendable {
+    let store: any AllocationRecordStore
+    let gate = AsyncGate()
+    /// The revision of the record the allocators hold; nil when they must read it first.
+    let seen = Mutex<Int64?>(nil)
+
+    init(store: any AllocationRecordStore) {
+        self.store = store
+    }
+}
+
+extension ServiceAllocators {
+    /// Compare-and-swap attempts before a step gives up (with a 500, as upstream's
+    /// "failed to allocate" after its retries).
+    static let maxAttempts = 20
+
+    /// Runs one registry step (`ServiceRegistry.create`, an update, a release) so that what it
+    /// takes and gives back holds across servers; alone, it simply runs the step. The step
+    /// may run more than once and must depend only on its input and the allocators.
+    public func allocating<T>(_ step: () throws(APIError) -> T) async throws -> T {
+        guard let shared = self.shared else { return try step() }
+        return try await shared.gate.run {
+            for _ in 0..<Self.maxAttempts {
+                let fresh = try await self.load(shared)
+                let before = self.mutations
+                let result: T
+                do {
+                    result = try step()
+                } catch where !fresh {
+                    // Refused on a view that may be old (another server may have released
+                    // what was asked for): asked again of the stored record.
+                    shared.seen.withLock { $0 = nil }
+                    continue
+                }
+                if self.mutations == before { return result }
+                let expected = shared.seen.withLock { $0 }
+                shared.seen.withLock { $0 = nil }  // until the write says otherwise: what is held may not be stored
+                if let revision = try await shared.store.write(self.record(), at: expected) {
+                    shared.seen.withLock { $0 = revision }
+                    return result
+                }
+            }
+            throw APIError.internalError("failed to allocate: the service allocation record kept changing (\(Self.maxAttempts) attempts)")
+        }
+    }
+
+    /// Gives back values outside of a registry step (a write that failed after allocating,
+    /// the old values of one that succeeded, a deleted Service's).
+    public func release(ips: [IPAddress], ports: [Int]) async throws {
+        guard !ips.isEmpty || !ports.isEmpty else { return }
+        try await self.allocating { () throws(APIError) in
+            for ip in ips { self.clusterIPs[ip.family]?.release(ip) }
+            for port in ports { self.nodePorts.release(port) }
+        }
+    }
+
+    /// Makes the allocators hold the stored record (creating it from what they hold when
+    /// there is none); true when it was read now, false when the one read before is kept.
+    func load(_ shared: SharedRecord) async throws -> Bool {
+        if shared.seen.withLock({ $0 }) != nil { return false }
+        while true {
+            if let (record, revision) = try await shared.store.read() {
+                self.restore(from: record)
+                shared.seen.withLock { $0 = revision }
+                return true
+            }
+            if let revision = try await shared.store.write(self.record(), at: nil) {
+                shared.seen.withLock { $0 = revision }
+                return true
+            }
+        }
+    }
+
+    /// At start: the stored record when there is one (the store is the truth); else the
+    /// allocators rebuilt from the stored Services, and the record written from them.
+    /// Returns what the rebuild found wrong.
+    public func start(from services: [Service]) async throws -> [RepairFinding] {
+        guard let shared = self.shared else { return self.rebuild(from: services) }
+        return try await shared.gate.run {
+            if let (record, revision) = try await shared.store.read() {
+                self.restore(from: record)
+                shared.seen.withLock { $0 = revision }
+                return []
+            }
+            let findings = self.rebuild(from: services)
+            shared.seen.withLock { $0 = nil }
+            _ = try await self.load(shared)
+            return findings
+        }
+    }
+}
