@@ -24,7 +24,8 @@ public struct Lab: Sendable {
     // MARK: up
 
     public func up(_ printer: StepPrinter) async throws {
-        printer.say("Creating lab \"\(self.config.name)\" with \(self.config.nodes) node\(self.config.nodes == 1 ? "" : "s") ...")
+        printer.say("Creating lab \"\(self.config.name)\" with \(self.config.nodes) node\(self.config.nodes == 1 ? "" : "s")"
+            + (self.plan.servers.isEmpty ? "" : " and \(self.plan.servers.count) API servers on etcd") + " ...")
         try await printer.step("Checking the machine (root, iproute2, nftables, network namespaces)") { try await self.preflight() }
         if self.hasLeftovers {
             try await printer.step("Clearing the lab \"\(self.config.name)\" left by an earlier run") {
@@ -61,7 +62,14 @@ public struct Lab: Sendable {
     /// Where everything is, for people.
     public var places: String {
         var rows = [["PLACE", "ADDRESS", "PODS", "WHAT RUNS THERE"]]
-        rows.append(["host", self.config.hostAddress, "-", "portico server (https://\(self.config.hostAddress):\(self.config.apiPort)), kubectl"])
+        if self.plan.servers.isEmpty {
+            rows.append(["host", self.config.hostAddress, "-", "portico server (https://\(self.config.hostAddress):\(self.config.apiPort)), kubectl"])
+        } else {
+            rows.append(["host", self.config.hostAddress, "-", "HAProxy to the API servers (https://\(self.config.hostAddress):\(self.config.apiPort)), kubectl"])
+            for server in self.plan.servers {
+                rows.append([server.name, server.address, "-", "portico server (leader-elected controllers), etcd member (netns \(server.netns))"])
+            }
+        }
         for node in self.plan.nodes {
             rows.append([node.name, node.address, node.podCIDR, "portico agent (netns \(node.netns))"])
         }
@@ -99,8 +107,18 @@ public struct Lab: Sendable {
                 try await LabNetwork.apply(LabNetwork.loadBalancerPlace(plan))
             }
         }
-        let server = try await printer.step("Starting the API server on https://\(self.config.hostAddress):\(self.config.apiPort)") {
-            try await self.startServer(&state)
+        let server: ServerHandle
+        if plan.servers.isEmpty {
+            server = try await printer.step("Starting the API server on https://\(self.config.hostAddress):\(self.config.apiPort)") {
+                try await self.startServer(&state)
+            }
+        } else {
+            try await printer.step("Building \(plan.servers.count) server places on the LAN (\(plan.servers.map(\.address).joined(separator: ", ")))") {
+                try await LabNetwork.apply(LabNetwork.serverPlaces(plan))
+            }
+            server = try await printer.step("Starting \(plan.servers.count) etcd members and API servers, behind HAProxy on https://\(self.config.hostAddress):\(self.config.apiPort)") {
+                try await self.startServers(&state)
+            }
         }
         do {
             try await printer.step(plan.hasDNSRelay
@@ -148,7 +166,8 @@ public struct Lab: Sendable {
             throw LabError("this kernel has no network namespaces (/proc/self/ns/net is missing); Portico's lab needs CONFIG_NET_NS")
         }
         try await SystemPrograms.ensure(["ip": "iproute2", "nft": "nftables", "conntrack": "conntrack"]
-            .merging(self.plan.isL2 ? ["arping": "iputils-arping"] : [:]) { a, _ in a })
+            .merging(self.plan.isL2 ? ["arping": "iputils-arping"] : [:]) { a, _ in a }
+            .merging(self.plan.servers.isEmpty ? [:] : ["etcd": "etcd-server", "haproxy": "haproxy"]) { a, _ in a })
         let probe = "\(self.plan.netnsPrefix)probe"
         let made = try await Shell.run("ip", ["netns", "add", probe], allowFailure: true)
         guard made.status == 0 else {

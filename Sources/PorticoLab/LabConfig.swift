@@ -8,6 +8,10 @@ public struct LabConfig: Sendable, Equatable, Codable {
     /// Prefix of everything the lab makes: network namespaces, links, the data directory.
     public var name = "portico"
     public var nodes = 3
+    /// API servers: 1 runs one on the host with its store in SQLite; more run each beside an
+    /// etcd member in a place of its own on the LAN (`server-1`...), behind a load balancer
+    /// on the lab's API address (kubeadm's stacked-etcd HA topology).
+    public var servers = 1
     /// The LAN the nodes and the host share.
     public var lan = "10.10.10.0/24"
     /// The host's address on the LAN (the API server listens there too).
@@ -52,7 +56,7 @@ public struct LabConfig: Sendable, Equatable, Codable {
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-        case name, nodes, lan, hostAddress, podCIDR, clusterCIDR, serviceCIDR, nodePortRange, apiPort, nodeMonitorGracePeriod, nodeMonitorPeriod, nodeLeaseDurationSeconds, dataDir
+        case name, nodes, servers, lan, hostAddress, podCIDR, clusterCIDR, serviceCIDR, nodePortRange, apiPort, nodeMonitorGracePeriod, nodeMonitorPeriod, nodeLeaseDurationSeconds, dataDir
         case clusterDomain, dnsReplicas, dnsUpstreams, internetCIDR, internetClient, lbAddress, lbPool, lbMode
     }
 
@@ -61,6 +65,7 @@ public struct LabConfig: Sendable, Equatable, Codable {
         let d = LabConfig()
         self.name = try c.decodeIfPresent(String.self, forKey: .name) ?? d.name
         self.nodes = try c.decodeIfPresent(Int.self, forKey: .nodes) ?? d.nodes
+        self.servers = try c.decodeIfPresent(Int.self, forKey: .servers) ?? d.servers
         self.lan = try c.decodeIfPresent(String.self, forKey: .lan) ?? d.lan
         self.hostAddress = try c.decodeIfPresent(String.self, forKey: .hostAddress) ?? d.hostAddress
         self.podCIDR = try c.decodeIfPresent(String.self, forKey: .podCIDR) ?? d.podCIDR
@@ -112,6 +117,17 @@ public struct LabError: Error, CustomStringConvertible {
 /// Everything a lab consists of, computed from its config before anything is made: the
 /// names and addresses `up` creates and `down` removes.
 public struct LabPlan: Sendable, Equatable {
+    /// A place of its own on the LAN for one API server and its etcd member (`--servers` > 1).
+    public struct ServerPlan: Sendable, Equatable {
+        public var name: String
+        public var netns: String
+        public var hostVeth: String
+        public var address: String
+        /// The member's name in the etcd cluster, and its URLs.
+        public var etcdClientURL: String { "http://\(self.address):2379" }
+        public var etcdPeerURL: String { "http://\(self.address):2380" }
+    }
+
     public struct NodePlan: Sendable, Equatable {
         public var name: String
         public var netns: String
@@ -125,6 +141,8 @@ public struct LabPlan: Sendable, Equatable {
     public var bridge: String
     public var prefixLength: Int
     public var nodes: [NodePlan]
+    /// The API servers' places; empty with one server (it runs on the host, on SQLite).
+    public var servers: [ServerPlan]
     /// Prefix of every network namespace of the lab (nodes and pods).
     public var netnsPrefix: String
     public var serviceCIDR: String
@@ -145,6 +163,13 @@ public struct LabPlan: Sendable, Equatable {
     public var serverDirectory: String { self.dataDirectory + "/server" }
     public var logsDirectory: String { self.dataDirectory + "/logs" }
     public func nodeDirectory(_ node: NodePlan) -> String { self.dataDirectory + "/nodes/" + node.name }
+    /// A server's data directory: the first one's is `serverDirectory` (the cluster's CA and
+    /// tokens are made there and copied to the others).
+    public func serverDirectory(_ server: ServerPlan) -> String {
+        server == self.servers.first ? self.serverDirectory : self.dataDirectory + "/servers/" + server.name
+    }
+    /// The API servers' etcd cluster, as `--initial-cluster` names it.
+    public var etcdInitialCluster: String { self.servers.map { "\($0.name)=\($0.etcdPeerURL)" }.joined(separator: ",") }
 
     /// Checks every field, naming it and saying what is wrong.
     public init(_ config: LabConfig) throws {
@@ -157,6 +182,7 @@ public struct LabPlan: Sendable, Equatable {
             problems.append("name: \(GoQuote.quote(name)) must be 1-11 lower-case letters, digits or '-' (it prefixes interface names, which Linux limits to 15 characters)")
         }
         if !(1...50).contains(config.nodes) { problems.append("nodes: \(config.nodes) must be between 1 and 50") }
+        if !(1...5).contains(config.servers) { problems.append("servers: \(config.servers) must be between 1 and 5") }
         let lan = IPNetwork(config.lan)
         if lan == nil || lan?.address.family != .ipv4 || (lan?.prefixLength ?? 0) > 29 {
             problems.append("lan: \(GoQuote.quote(config.lan)) must be an IPv4 network of /29 or larger")
@@ -229,6 +255,7 @@ public struct LabPlan: Sendable, Equatable {
             problems.append("nodeMonitorGracePeriod: \(config.nodeMonitorGracePeriod) must be longer than the agents' lease renewal, every nodeLeaseDurationSeconds/4 = \(Double(config.nodeLeaseDurationSeconds) / 4) s")
         }
         var nodes: [NodePlan] = []
+        var servers: [ServerPlan] = []
         if let lan, let host, problems.isEmpty {
             let base = lan.address.ipv4Value
             for n in 1...config.nodes {
@@ -249,6 +276,17 @@ public struct LabPlan: Sendable, Equatable {
                 nodes.append(NodePlan(name: "node-\(n)", netns: "\(name)-node-\(n)", hostVeth: "\(name)-n\(n)", address: address.description,
                                       podCIDR: pods.description))
             }
+            // Servers from the LAN's broadcast address minus 19 (10.10.10.236...), below the load balancer's.
+            let broadcast = base | (UInt32.max >> UInt32(lan.prefixLength))
+            for n in 1...config.servers where config.servers > 1 {
+                let address = IPAddress(ipv4: broadcast - 20 + UInt32(n))
+                if address == host || !lan.contains(address) || address.description == lbAddress
+                    || nodes.contains(where: { $0.address == address.description }) {
+                    problems.append("lan: \(config.lan) has no room for server-\(n) at \(address) beside the nodes, the host and the load balancer")
+                    break
+                }
+                servers.append(ServerPlan(name: "server-\(n)", netns: "\(name)-server-\(n)", hostVeth: "\(name)-s\(n)", address: address.description))
+            }
             // No range may overlap another.
             var ranges: [(String, IPNetwork)] = [("lan", lan)] + (cluster.map { [("clusterCIDR", $0)] }
                 ?? nodes.map { ("podCIDR of \($0.name)", IPNetwork($0.podCIDR)!) })
@@ -264,6 +302,7 @@ public struct LabPlan: Sendable, Equatable {
         self.bridge = "\(name)-br"
         self.prefixLength = lan!.prefixLength
         self.nodes = nodes
+        self.servers = servers
         self.netnsPrefix = "\(name)-"
         self.serviceCIDR = service!.description
         self.clusterCIDR = cluster!.description

@@ -33,6 +33,20 @@ enum LabNetwork {
         }
     }
 
+    /// Each API server's place (with more than one server): a namespace with a veth on the
+    /// bridge, its LAN address, and routes to the pod CIDRs via their nodes (pods reach the
+    /// servers through the `kubernetes` Service, and the answers go straight back).
+    static func serverPlaces(_ plan: LabPlan) -> [Command] {
+        plan.servers.flatMap { server in
+            [Command(["netns", "add", server.netns]),
+             Command(["link", "add", server.hostVeth, "type", "veth", "peer", "name", "eth0", "netns", server.netns]),
+             Command(["link", "set", server.hostVeth, "master", plan.bridge, "up"]),
+             Command(["-n", server.netns, "-batch", "-"],
+                     input: "link set lo up\naddr add \(server.address)/\(plan.prefixLength) dev eth0\nlink set eth0 up\n"
+                        + plan.nodes.map { "route add \($0.podCIDR) via \($0.address)\n" }.joined())]
+        }
+    }
+
     /// The host's routes: each pod CIDR via its node; the service CIDR unreachable (as from
     /// outside a cluster).
     static func hostRoutes(_ plan: LabPlan) -> [Command] {

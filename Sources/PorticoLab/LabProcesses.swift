@@ -26,29 +26,37 @@ extension Lab {
         let pid = try self.launch(netns: nil, log: log, [
             "server", "--data-dir", plan.serverDirectory, "--bind-address", "127.0.0.1", "--bind-address", config.hostAddress,
             "--advertise-address", config.hostAddress, "--secure-port", String(config.apiPort),
-            "--service-cluster-ip-range", plan.serviceCIDR, "--service-node-port-range", config.nodePortRange,
-            "--node-monitor-grace-period", config.nodeMonitorGracePeriod, "--node-monitor-period", config.nodeMonitorPeriod,
-            "--load-balancer-ip-pool", plan.lbPool,
-        ])
+        ] + self.clusterFlags)
         state.processes.append(LabState.Process(role: "server", pid: pid, log: log))
         try state.save()
+        let handle = try await self.waitForServer(pid: pid, log: log, kubeconfig: plan.serverDirectory + "/admin.kubeconfig")
+        try FileManager.default.copyItem(atPath: plan.serverDirectory + "/admin.kubeconfig", toPath: plan.kubeconfigPath)
+        return handle
+    }
 
-        let adminKubeconfig = plan.serverDirectory + "/admin.kubeconfig"
+    /// What every API server of the lab is told alike: the cluster's ranges and timings.
+    var clusterFlags: [String] {
+        ["--service-cluster-ip-range", self.plan.serviceCIDR, "--service-node-port-range", self.config.nodePortRange,
+         "--node-monitor-grace-period", self.config.nodeMonitorGracePeriod, "--node-monitor-period", self.config.nodeMonitorPeriod,
+         "--load-balancer-ip-pool", self.plan.lbPool]
+    }
+
+    /// Waits (60 s at most) until the server that writes `kubeconfig` answers `/readyz` there.
+    func waitForServer(pid: Int32, log: String, kubeconfig path: String, who: String = "the API server") async throws -> ServerHandle {
         let deadline = ContinuousClock.now + .seconds(60)
         while ContinuousClock.now < deadline {
-            guard LabState.isRunning(pid) else { throw LabError("the API server exited; the end of \(log):\n\(Self.tail(log, lines: 6))") }
-            if FileManager.default.fileExists(atPath: adminKubeconfig), let kubeconfig = try? Kubeconfig.load(path: adminKubeconfig) {
+            guard LabState.isRunning(pid) else { throw LabError("\(who) exited; the end of \(log):\n\(Self.tail(log, lines: 6))") }
+            if FileManager.default.fileExists(atPath: path), let kubeconfig = try? Kubeconfig.load(path: path) {
                 let transport = try HTTPTransport(kubeconfig)
                 if let response = try? await transport.send(ClientRequest(method: "GET", path: "/readyz")), response.status == 200 {
-                    try FileManager.default.copyItem(atPath: adminKubeconfig, toPath: plan.kubeconfigPath)
-                    let ca = try String(contentsOfFile: plan.serverDirectory + "/pki/ca.crt", encoding: .utf8)
-                    return ServerHandle(client: KubeClient(transport: transport, fieldManager: "portico-up"), transport: transport, caPEM: ca)
+                    return ServerHandle(client: KubeClient(transport: transport, fieldManager: "portico-up"), transport: transport,
+                                        caPEM: kubeconfig.certificateAuthorityPEM ?? "")
                 }
                 try? await transport.shutdown()
             }
             try await Task.sleep(for: .milliseconds(50))
         }
-        throw LabError("the API server did not become ready within 60 s; see \(log)")
+        throw LabError("\(who) did not become ready within 60 s; see \(log)")
     }
 
     func startAgents(_ state: inout LabState, caPEM: String) async throws {
@@ -127,8 +135,9 @@ extension Lab {
         var ready: Set<String> = []
         while ContinuousClock.now < deadline {
             for process in state.processes where !LabState.isRunning(process.pid) {
-                let who = ["server": "the API server", "dns-relay": "the DNS relay", "lb": "the load balancer"][process.role]
-                    ?? "the agent of \(process.role)"
+                let who = ["server": "the API server", "dns-relay": "the DNS relay", "lb": "the load balancer", "api-lb": "the API load balancer"][process.role]
+                    ?? (process.role.hasPrefix("etcd-") ? "the etcd member of \(process.role.dropFirst(5))"
+                        : process.role.hasPrefix("server-") ? "the API server of \(process.role)" : "the agent of \(process.role)")
                 throw LabError("\(who) exited; the end of \(process.log):\n\(Self.tail(process.log, lines: 6))")
             }
             if let nodes = try? await client.list(Node.self).items {
@@ -142,8 +151,8 @@ extension Lab {
 
     /// Starts `portico <arguments>` detached (its own session, so it outlives `up`), in a
     /// node's network namespace if given, its output appended to `log`.
-    func launch(netns: String?, log: String, _ arguments: [String]) throws -> Int32 {
-        let sandbox = ["sandbox"] + (netns.map { ["--netns", $0] } ?? []) + ["--setsid", "--", self.porticoPath]
+    func launch(netns: String?, log: String, program: String? = nil, _ arguments: [String]) throws -> Int32 {
+        let sandbox = ["sandbox"] + (netns.map { ["--netns", $0] } ?? []) + ["--setsid", "--", program ?? self.porticoPath]
         return try Shell.start(Program(self.porticoPath, sandbox + arguments, output: .file(log))).pid
     }
 

@@ -49,7 +49,15 @@ struct LabStatus {
             return self.running[role] == true ? "running (pid \(p.pid))" : "stopped (pid \(p.pid) is gone)"
         }
         var rows = [["PLACE", "ADDRESS", "POD CIDR", "PROCESS", "STATUS", "PODS"]]
-        rows.append(["host", plan.config.hostAddress, "-", "portico server: " + process("server"), "API \(self.api)", "-"])
+        if plan.servers.isEmpty {
+            rows.append(["host", plan.config.hostAddress, "-", "portico server: " + process("server"), "API \(self.api)", "-"])
+        } else {
+            rows.append(["host", plan.config.hostAddress, "-", "HAProxy (API): " + process("api-lb"), "API \(self.api)", "-"])
+            for server in plan.servers {
+                rows.append([server.name, server.address, "-", "portico server: " + process(server.name), "-", "-"])
+                rows.append([server.name, server.etcdClientURL, "-", "etcd: " + process("etcd-" + server.name), "-", "-"])
+            }
+        }
         if state.processes.contains(where: { $0.role == "dns-relay" }) {
             rows.append(["host", plan.config.hostAddress + ":53", "-", "DNS relay: " + process("dns-relay"), "-", "-"])
         }
@@ -83,11 +91,17 @@ struct LabStatus {
 }
 
 extension Lab {
-    public static func status(_ requested: LabPlan) async -> String {
+    /// The status table, or with `json` the document `LabStatus.Document` (nil when no lab is up).
+    public static func status(_ requested: LabPlan, json: Bool = false) async -> (text: String, up: Bool) {
         guard let state = LabState.load(requested.dataDirectory) else {
-            return "No lab \"\(requested.config.name)\" is up (nothing at \(requested.dataDirectory)). Start one with: portico up"
+            return ("No lab \"\(requested.config.name)\" is up (nothing at \(requested.dataDirectory)). Start one with: portico up", false)
         }
         let plan = requested.asStarted(state)
-        return await LabStatus.observe(plan, state).render(plan, state)
+        let status = await LabStatus.observe(plan, state)
+        guard json else { return (status.render(plan, state), true) }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let data = (try? encoder.encode(status.document(plan, state))) ?? Data()
+        return (String(decoding: data, as: UTF8.self), true)
     }
 }

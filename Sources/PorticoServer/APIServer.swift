@@ -22,6 +22,9 @@ public struct APIServerConfiguration: Sendable {
     public var securePort: Int = 6443
     /// The address other components use to reach the server (the `kubernetes` Service's endpoint).
     public var advertiseAddress: String = "127.0.0.1"
+    /// More names and addresses the serving certificate holds (`--tls-san`, as k3s calls it;
+    /// kubeadm's `certSANs`): a load balancer's address in front of several servers.
+    public var extraServerNames: [String] = []
     public var serviceNetwork: ServiceNetworkConfig = .lab
     /// Plain HTTP, only on 127.0.0.1 and only when asked for.
     public var insecurePort: Int? = nil
@@ -79,7 +82,7 @@ public final class APIServer: Sendable {
         }
         self.pki = try ClusterPKI.loadOrCreate(
             directory: dir + "/pki",
-            serverNames: ClusterPKI.serverNames(addresses: Array(Set(configuration.bindAddresses + [configuration.advertiseAddress,
+            serverNames: ClusterPKI.serverNames(addresses: Array(Set(configuration.bindAddresses + configuration.extraServerNames + [configuration.advertiseAddress,
                                                                                                  configuration.serviceNetwork.kubernetesServiceIP.description]))
                 .sorted()))
         let (authenticator, adminToken) = try TokenAuthenticator.loadOrCreate(directory: dir)

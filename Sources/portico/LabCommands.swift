@@ -6,16 +6,17 @@ import PorticoLab
 
 /// The options that pick a lab: its config file, or just its name.
 struct LabOptions: ParsableArguments {
-    @Option(help: "A lab config (YAML): name, nodes, lan, hostAddress, podCIDR, serviceCIDR, nodePortRange, apiPort, nodeMonitorGracePeriod, dataDir.")
+    @Option(help: "A lab config (YAML): name, nodes, servers, lan, hostAddress, podCIDR, serviceCIDR, nodePortRange, apiPort, nodeMonitorGracePeriod, dataDir.")
     var config: String?
 
     @Option(help: "The lab's name (default portico): it prefixes the lab's namespaces, links and data directory.")
     var name: String?
 
-    func load(nodes: Int? = nil) throws -> LabPlan {
+    func load(nodes: Int? = nil, servers: Int? = nil) throws -> LabPlan {
         var config = try self.config.map { try LabConfig.load(path: $0) } ?? LabConfig()
         if let name = self.name { config.name = name }
         if let nodes { config.nodes = nodes }
+        if let servers { config.servers = servers }
         return try LabPlan(config)
     }
 }
@@ -30,10 +31,13 @@ struct Up: AsyncParsableCommand {
     @Option(help: "How many nodes (default 3, or the config's).")
     var nodes: Int?
 
+    @Option(help: "How many API servers (default 1, on SQLite, or the config's); more run each beside an etcd member in a place of its own, behind HAProxy on the lab's API address.")
+    var servers: Int?
+
     func run() async throws {
         let plan: LabPlan
         do {
-            plan = try self.lab.load(nodes: self.nodes)
+            plan = try self.lab.load(nodes: self.nodes, servers: self.servers)
         } catch let error as LabError {
             throw ValidationError(error.description)
         }
@@ -70,8 +74,17 @@ struct Status: AsyncParsableCommand {
 
     @OptionGroup var lab: LabOptions
 
+    @Option(name: [.customShort("o"), .long], help: "Output format: table (default) or json (every place and process, with roles and pids).")
+    var output: String = "table"
+
+    func validate() throws {
+        guard ["table", "json"].contains(self.output) else { throw ValidationError("--output must be table or json, not \(self.output)") }
+    }
+
     func run() async throws {
-        print(await Lab.status(try self.lab.load()))
+        let (text, up) = await Lab.status(try self.lab.load(), json: self.output == "json")
+        print(text)
+        if !up, self.output == "json" { throw ExitCode(1) }
     }
 }
 

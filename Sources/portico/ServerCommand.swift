@@ -23,6 +23,9 @@ struct Server: AsyncParsableCommand {
     @Option(help: "The HTTPS port.")
     var securePort: Int = 6443
 
+    @Option(name: .customLong("tls-san"), help: "Another name or address for the serving certificate (repeat for several): a load balancer in front of several servers.")
+    var tlsSANs: [String] = []
+
     @Option(help: "The address the cluster reaches the server at (the kubernetes Service's endpoint).")
     var advertiseAddress: String?
 
@@ -157,6 +160,7 @@ struct Server: AsyncParsableCommand {
         configuration.bindAddresses = self.bindAddresses
         configuration.securePort = self.securePort
         configuration.advertiseAddress = self.advertiseAddress ?? self.bindAddresses[0]
+        configuration.extraServerNames = self.tlsSANs
         configuration.insecurePort = self.insecurePort
         configuration.etcd = try self.etcdConfiguration()
         configuration.etcdPrefix = self.etcdPrefix
