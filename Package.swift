@@ -290,7 +290,7 @@ let package = Package(
         .testTarget(name: "PorticoNFTablesTests", dependencies: ["PorticoNFTables"]),
         .testTarget(name: "PorticoSystemTests", dependencies: ["PorticoSystem"]),
         .testTarget(name: "PorticoProxyTests", dependencies: ["PorticoProxy", "PorticoNFTables", "PorticoAPI"]),
-        .testTarget(name: "PorticoLabTests", dependencies: ["PorticoLab", "PorticoAPI", "PorticoSystem", "PorticoTestSupport"]),
+        .testTarget(name: "PorticoLabTests", dependencies: ["PorticoLab", "PorticoAPI", "PorticoClient", "PorticoSystem", "PorticoTestSupport"]),
         .testTarget(name: "PorticoNodeTests", dependencies: ["PorticoNode", "PorticoImages", "PorticoSystem", "PorticoAPI", "PorticoTestSupport"]),
         .testTarget(name: "PorticoAPITests", dependencies: ["PorticoAPI"]),
         .testTarget(name: "PorticoRegistryTests", dependencies: ["PorticoRegistry", "PorticoAPI"]),

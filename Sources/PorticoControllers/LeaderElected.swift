@@ -46,7 +46,7 @@ public struct LeaderElected: ServiceLifecycle.Service {
         while !Task.isCancelled, !Task.isShuttingDownGracefully {
             await self.step(&election)
             if election.isLeader(at: .now) { return true }
-            await self.pause()
+            await self.pause(election.untilNextTry(at: .now))
         }
         return false
     }
@@ -89,9 +89,10 @@ public struct LeaderElected: ServiceLifecycle.Service {
         }
     }
 
-    /// One retry period, cut short by a graceful shutdown (so the server stops at once).
-    func pause() async {
-        try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.timing.retryPeriod) }
+    /// One retry period (or `wait`), cut short by a graceful shutdown (so the server stops at once).
+    func pause(_ wait: Duration? = nil) async {
+        let wait = wait ?? self.timing.retryPeriod
+        try? await cancelWhenGracefulShutdown { try await Task.sleep(for: wait) }
     }
 
     /// Gives the lease up when this process holds it.

@@ -71,6 +71,16 @@ public struct LeaderElection: Sendable {
         return .update(next)
     }
 
+    /// How long a candidate waits before it tries again: the retry period, or less when the
+    /// holder's lease, as this candidate last saw it change, runs out sooner, so it takes over
+    /// as soon as it may rather than up to a retry period later.
+    public func untilNextTry(at now: ContinuousClock.Instant) -> Duration {
+        guard !self.isLeader(at: now), let holder = self.observed?.holderIdentity, !holder.isEmpty, holder != self.identity,
+              let observedAt = self.observedAt else { return self.timing.retryPeriod }
+        let left = observedAt + self.timing.leaseDuration - now
+        return max(.milliseconds(10), min(self.timing.retryPeriod, left + .milliseconds(10)))
+    }
+
     /// The write of `spec` succeeded at `now`.
     public mutating func wrote(_ spec: LeaseSpec, now: ContinuousClock.Instant) {
         self.observed = spec

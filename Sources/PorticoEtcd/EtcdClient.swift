@@ -21,8 +21,13 @@ public final class EtcdClient: Sendable {
         public var caFile: String?
         public var certFile: String?
         public var keyFile: String?
-        /// How long one request may take (not a watch).
+        /// How long one request may take (not a watch), all its tries together.
         public var requestTimeout: TimeAmount = .seconds(10)
+        /// How long one try of a write at one member may take: a member whose leader just
+        /// died holds a request until etcd's own timeout (5 s and two election timeouts),
+        /// while another member may already answer. Reads, which may be large, get the
+        /// whole `requestTimeout`.
+        public var attemptTimeout: TimeAmount = .milliseconds(1500)
 
         public init(endpoints: [String], caFile: String? = nil, certFile: String? = nil, keyFile: String? = nil) {
             self.endpoints = endpoints
@@ -42,6 +47,14 @@ public final class EtcdClient: Sendable {
         case refused(status: Int, code: Int?, message: String)
         /// No endpoint could be reached.
         case unreachable(String)
+
+        /// A member that has no leader for now (it died, an election is on) or timed out
+        /// waiting for one: another member, or this one a moment later, may answer.
+        var isTransient: Bool {
+            guard case .refused(let status, let code, let message) = self else { return false }
+            return status == 503 || code == 14
+                || ["leader changed", "no leader", "request timed out", "timed out waiting for read index"].contains { message.contains($0) }
+        }
 
         public var description: String {
             switch self {
@@ -82,50 +95,73 @@ public final class EtcdClient: Sendable {
     // MARK: requests
 
     public func range(_ request: Etcd.RangeRequest) async throws -> Etcd.RangeResponse {
-        try await self.call("/v3/kv/range", request)
+        try await self.call("/v3/kv/range", request, attemptTimeout: self.configuration.requestTimeout).response
     }
 
     public func txn(_ request: Etcd.TxnRequest) async throws -> Etcd.TxnResponse {
+        try await self.call("/v3/kv/txn", request).response
+    }
+
+    /// A transaction, and whether it was sent more than once (so an earlier try may have
+    /// been applied: see `call`).
+    public func write(_ request: Etcd.TxnRequest) async throws -> (response: Etcd.TxnResponse, retried: Bool) {
         try await self.call("/v3/kv/txn", request)
     }
 
     public func put(_ key: String, _ value: Data) async throws -> Etcd.PutResponse {
-        try await self.call("/v3/kv/put", Etcd.PutRequest(key: Data(key.utf8), value: value))
+        try await self.call("/v3/kv/put", Etcd.PutRequest(key: Data(key.utf8), value: value)).response
     }
 
     /// Drops the history before `revision`; one already compacted away is not an error.
     public func compact(_ revision: Int64) async throws {
         do {
-            let _: Etcd.CompactionResponse = try await self.call("/v3/kv/compaction", Etcd.CompactionRequest(revision: Etcd.Int64String(revision), physical: true))
+            let _: (response: Etcd.CompactionResponse, retried: Bool) = try await self.call(
+                "/v3/kv/compaction", Etcd.CompactionRequest(revision: Etcd.Int64String(revision), physical: true))
         } catch Failure.compacted {}
     }
 
-    /// One JSON request to the gateway, to the current endpoint and, when it cannot be
-    /// reached, to each of the others once.
-    func call<Request: Encodable, Response: Decodable>(_ path: String, _ body: Request) async throws -> Response {
+    /// One JSON request to the gateway: to the current endpoint and, when it cannot be
+    /// reached, does not answer within `attemptTimeout` or answers that it has no leader for
+    /// now, to the next, round after round, until `requestTimeout`. A write tried twice may
+    /// have been applied by the first try: the caller's transactions read the key back on
+    /// failure, so a second try that finds its own write counts as done (`EtcdStore`).
+    func call<Request: Encodable, Response: Decodable>(_ path: String, _ body: Request, attemptTimeout: TimeAmount? = nil) async throws
+        -> (response: Response, retried: Bool)
+    {
+        let attemptTimeout = attemptTimeout ?? self.configuration.attemptTimeout
         let payload = try JSONEncoder().encode(body)
-        var lastFailure = ""
         let endpoints = self.configuration.endpoints
-        let first = self.current.withLock { $0 }
-        for attempt in 0..<endpoints.count {
-            let index = (first + attempt) % endpoints.count
-            var request = HTTPClientRequest(url: endpoints[index] + path)
-            request.method = .POST
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(data: payload))
-            let response: HTTPClientResponse
-            do {
-                response = try await self.http.execute(request, timeout: self.configuration.requestTimeout)
-            } catch {
-                lastFailure = "\(endpoints[index]): \(error)"
+        let deadline = NIODeadline.now() + self.configuration.requestTimeout
+        var lastFailure = Failure.unreachable("no endpoint was tried")
+        var sent = 0
+        while true {
+            for _ in 0..<endpoints.count {
+                let remaining = deadline - NIODeadline.now()
+                guard remaining > .zero else { throw lastFailure }
+                let index = self.current.withLock { $0 } % endpoints.count
+                var request = HTTPClientRequest(url: endpoints[index] + path)
+                request.method = .POST
+                request.headers.add(name: "Content-Type", value: "application/json")
+                request.body = .bytes(ByteBuffer(data: payload))
+                do {
+                    sent += 1
+                    let response = try await self.http.execute(request, timeout: min(attemptTimeout, remaining))
+                    let data = Data(buffer: try await response.body.collect(upTo: 256 << 20))
+                    if response.status == .ok { return (try JSONDecoder().decode(Response.self, from: data), sent > 1) }
+                    let failure = Self.failure(status: Int(response.status.code), data)
+                    guard failure.isTransient else { throw failure }
+                    lastFailure = failure
+                } catch let failure as Failure {
+                    throw failure
+                } catch is DecodingError {
+                    throw Failure.refused(status: 200, code: nil, message: "an answer that is not \(Response.self)")
+                } catch {
+                    lastFailure = .unreachable("\(endpoints[index]): \(error)")
+                }
                 self.current.withLock { $0 = (index + 1) % endpoints.count }
-                continue
             }
-            let data = Data(buffer: try await response.body.collect(upTo: 256 << 20))
-            guard response.status == .ok else { throw Self.failure(status: Int(response.status.code), data) }
-            return try JSONDecoder().decode(Response.self, from: data)
+            try await Task.sleep(for: .milliseconds(100))
         }
-        throw Failure.unreachable(lastFailure)
     }
 
     static func failure(status: Int, _ data: Data) -> Failure {

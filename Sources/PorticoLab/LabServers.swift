@@ -117,6 +117,9 @@ enum HAProxyConfig {
                 timeout connect 2s
                 timeout client 1h
                 timeout server 1h
+                # A connection a dead server refuses is tried on another.
+                retries 2
+                option redispatch 1
             frontend api
                 bind 127.0.0.1:\(port)
                 bind \(plan.config.hostAddress):\(port)

@@ -19,9 +19,9 @@ final class SharedRecord: Sendable {
 }
 
 extension ServiceAllocators {
-    /// Compare-and-swap attempts before a step gives up (with a 500, as upstream's
-    /// "failed to allocate" after its retries).
-    static let maxAttempts = 20
+    /// How long a step keeps trying before it gives up (with a 500, as upstream's "failed to
+    /// allocate" after its retries).
+    static let attemptFor: Duration = .seconds(10)
 
     /// Runs one registry step (`ServiceRegistry.create`, an update, a release) so that what it
     /// takes and gives back holds across servers; alone, it simply runs the step. The step
@@ -29,7 +29,14 @@ extension ServiceAllocators {
     public func allocating<T>(_ step: () throws(APIError) -> T) async throws -> T {
         guard let shared = self.shared else { return try step() }
         return try await shared.gate.run {
-            for _ in 0..<Self.maxAttempts {
+            let deadline = ContinuousClock.now + Self.attemptFor
+            var lost = 0
+            while ContinuousClock.now < deadline {
+                if lost > 0 {
+                    // Another server wrote first: back off a random moment, longer each time, so
+                    // a server that writes often does not keep winning (each try here reads first).
+                    try await Task.sleep(for: .milliseconds(Int.random(in: 0...min(64, 1 << lost))))
+                }
                 let fresh = try await self.load(shared)
                 let before = self.mutations
                 let result: T
@@ -48,8 +55,9 @@ extension ServiceAllocators {
                     shared.seen.withLock { $0 = revision }
                     return result
                 }
+                lost += 1
             }
-            throw APIError.internalError("failed to allocate: the service allocation record kept changing (\(Self.maxAttempts) attempts)")
+            throw APIError.internalError("failed to allocate: the service allocation record kept changing (\(lost) tries in \(Self.attemptFor))")
         }
     }
 

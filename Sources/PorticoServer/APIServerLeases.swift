@@ -35,15 +35,27 @@ enum APIServerLeases {
     /// The addresses of the servers whose lease is still running at `now`, sorted, each once.
     static func liveAddresses(_ leases: [Lease], now: MicroTime) -> [String] {
         let live = leases.compactMap { lease -> String? in
-            guard lease.metadata.labels[Self.identityLabel] == Self.identityValue,
-                  let address = lease.metadata.annotations[Self.addressAnnotation],
-                  let renewed = lease.spec.renewTime else { return nil }
-            let expires = renewed.microsecondsSinceEpoch + Int64(lease.spec.leaseDurationSeconds ?? Self.duration) * 1_000_000
+            guard let (address, expires) = Self.expiry(lease) else { return nil }
             return expires > now.microsecondsSinceEpoch ? address : nil
         }
         return Array(Set(live)).sorted { a, b in
             if let x = IPAddress(a), let y = IPAddress(b) { return x < y }
             return a < b
         }
+    }
+
+    /// How long until the first of the live leases runs out, so a dead server is taken out
+    /// when its lease ends rather than at the next renewal; nil when none is live.
+    static func untilNextExpiry(_ leases: [Lease], now: MicroTime) -> Duration? {
+        let next = leases.compactMap { Self.expiry($0)?.expires }.filter { $0 > now.microsecondsSinceEpoch }.min()
+        return next.map { .microseconds($0 - now.microsecondsSinceEpoch) }
+    }
+
+    /// A server's lease: its address and when it runs out (microseconds since the epoch).
+    static func expiry(_ lease: Lease) -> (address: String, expires: Int64)? {
+        guard lease.metadata.labels[Self.identityLabel] == Self.identityValue,
+              let address = lease.metadata.annotations[Self.addressAnnotation],
+              let renewed = lease.spec.renewTime else { return nil }
+        return (address, renewed.microsecondsSinceEpoch + Int64(lease.spec.leaseDurationSeconds ?? Self.duration) * 1_000_000)
     }
 }

@@ -6,8 +6,10 @@ import ServiceLifecycle
 extension APIServer {
     /// Renews this server's lease in kube-system (or, `leaving`, removes it) and writes the
     /// `kubernetes` Service's Endpoints and EndpointSlice as the addresses of every server
-    /// whose lease is live, when they differ from what is stored.
-    func reconcileKubernetesEndpoints(leaving: Bool = false) async throws {
+    /// whose lease is live, when they differ from what is stored. Returns how long until the
+    /// first live lease runs out.
+    @discardableResult
+    func reconcileKubernetesEndpoints(leaving: Bool = false) async throws -> Duration? {
         let address = self.configuration.advertiseAddress
         let port = self.configuration.securePort
         let name = APIServerLeases.name(address: address, port: port)
@@ -23,7 +25,9 @@ extension APIServer {
         }
         let (stored, _) = try await self.store.list(resource: Catalog.leases.storageResource, namespace: APIServerLeases.namespace)
         let leases = stored.compactMap { try? KubeJSONDecoder().decode(Lease.self, from: $0.object).value }
-        try await self.writeKubernetesEndpoints(APIServerLeases.liveAddresses(leases, now: .now()))
+        let now = MicroTime.now()
+        try await self.writeKubernetesEndpoints(APIServerLeases.liveAddresses(leases, now: now))
+        return APIServerLeases.untilNextExpiry(leases, now: now)
     }
 
     /// The `kubernetes` Endpoints and EndpointSlice with `addresses` at the secure port.
@@ -58,21 +62,28 @@ extension APIServer {
 }
 
 /// Keeps this server's lease renewed and the `kubernetes` endpoints listing every live server,
-/// every ten seconds (upstream's lease endpoint reconciler); on shutdown it takes this server
-/// out, so clients stop being sent to it before it stops answering.
+/// every ten seconds (upstream's lease endpoint reconciler), and also when another server's
+/// lease runs out, so a dead server leaves the endpoints when its lease ends; a failed round
+/// is tried again after a second. On shutdown it takes this server out, so clients stop
+/// being sent to it before it stops answering.
 struct KubernetesEndpointsReconciler: ServiceLifecycle.Service {
     let server: APIServer
 
     func run() async throws {
+        var wait = APIServerLeases.renewEvery
         while !Task.isCancelled, !Task.isShuttingDownGracefully {
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: APIServerLeases.renewEvery) }
+            let pause = wait
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: pause) }
             guard !Task.isCancelled, !Task.isShuttingDownGracefully else { break }
             do {
-                try await self.server.reconcileKubernetesEndpoints()
+                let untilExpiry = try await self.server.reconcileKubernetesEndpoints()
+                // Just past the first expiry (its reconcile renews this server's own lease early: harmless).
+                wait = min(APIServerLeases.renewEvery, (untilExpiry ?? APIServerLeases.renewEvery) + .milliseconds(100))
             } catch {
                 self.server.logger.warning("kubernetes endpoints: \(error)")
+                wait = .seconds(1)
             }
         }
-        try? await self.server.reconcileKubernetesEndpoints(leaving: true)
+        _ = try? await self.server.reconcileKubernetesEndpoints(leaving: true)
     }
 }

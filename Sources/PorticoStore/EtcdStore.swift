@@ -46,11 +46,11 @@ public final class EtcdStore: ObjectStore {
         self.client = client
         self.prefix = prefix.hasSuffix("/") ? prefix : prefix + "/"
         let texts = Mutex<EventTexts?>(nil)
-        self.hub = WatchHub(capacity: historyLimit, texts: { revisions throws(StoreError) in
+        self.hub = WatchHub(capacity: historyLimit, texts: { entries throws(StoreError) in
             guard let read = texts.withLock({ $0 }) else { return [:] }
-            return try await read(revisions)
+            return try await read(entries)
         })
-        texts.withLock { $0 = { [weak self] revisions throws(StoreError) in try await self?.texts(revisions) ?? [:] } }
+        texts.withLock { $0 = { [weak self] entries throws(StoreError) in try await self?.texts(entries) ?? [:] } }
     }
 
     /// Connects, reads what is stored (for the owner graph), and follows every change from there.
@@ -147,18 +147,20 @@ public final class EtcdStore: ObjectStore {
 
     public func create(_ key: ObjectKey, _ object: JSON) async throws -> StoredObject {
         let name = self.etcdKey(key)
-        let response = try await self.client.txn(Etcd.TxnRequest(
-            compare: [.modified(name, at: 0)], success: [.put(name, Self.value(object))], failure: [.get(name)]))
-        guard response.succeeded == true, let revision = response.header?.revision?.value else { throw StoreError.alreadyExists(key) }
+        let value = Self.value(object)
+        let (response, retried) = try await self.client.write(Etcd.TxnRequest(
+            compare: [.modified(name, at: 0)], success: [.put(name, value)], failure: [.get(name)]))
+        guard let revision = Self.writtenRevision(response, value, retried: retried) else { throw StoreError.alreadyExists(key) }
         await self.seen(revision)
         return StoredObject(key: key, resourceVersion: revision, object: object.withResourceVersion(revision))
     }
 
     public func update(_ key: ObjectKey, expectedResourceVersion: Int64?, _ object: JSON) async throws -> StoredObject {
         let name = self.etcdKey(key)
-        let response = try await self.client.txn(Etcd.TxnRequest(
-            compare: [self.condition(name, expectedResourceVersion)], success: [.put(name, Self.value(object))], failure: [.get(name)]))
-        guard response.succeeded == true, let revision = response.header?.revision?.value else {
+        let value = Self.value(object)
+        let (response, retried) = try await self.client.write(Etcd.TxnRequest(
+            compare: [self.condition(name, expectedResourceVersion)], success: [.put(name, value)], failure: [.get(name)]))
+        guard let revision = Self.writtenRevision(response, value, retried: retried) else {
             throw Self.refusal(key, expectedResourceVersion, response)
         }
         await self.seen(revision)
@@ -175,6 +177,16 @@ public final class EtcdStore: ObjectStore {
         }
         await self.seen(revision)
         return try self.stored(key, last, revision: revision)
+    }
+
+    /// The revision a put transaction wrote at: its own when it succeeded; when it failed
+    /// after the client sent it more than once and the key (read by the failure branch) holds
+    /// exactly `value`, the revision of that value: an earlier try of this very write, applied
+    /// before the client tried again.
+    static func writtenRevision(_ response: Etcd.TxnResponse, _ value: Data, retried: Bool) -> Int64? {
+        if response.succeeded == true { return response.header?.revision?.value }
+        guard retried, let current = response.responses?.first?.response_range?.kvs?.first, current.value == value else { return nil }
+        return current.modRevision
     }
 
     /// At the revision the caller read, or merely present.

@@ -103,14 +103,18 @@ extension EtcdStore {
     }
 
     /// The objects of past changes (for a watch that starts in the past or a list as of an
-    /// older revision), from etcd's own history: a watch from the oldest wanted revision,
-    /// read until the newest, within etcd's request timeout.
-    func texts(_ revisions: [Int64]) async throws(StoreError) -> [Int64: (object: String, previous: String?)] {
-        guard let first = revisions.min(), let last = revisions.max() else { return [:] }
+    /// older revision), from etcd's own history: a watch of the narrowest key range that holds
+    /// every wanted key (one resource, often one namespace: not every write in between, which
+    /// may be thousands), from the oldest wanted revision, read until the newest, within
+    /// etcd's request timeout.
+    func texts(_ entries: [HistoryEntry]) async throws(StoreError) -> [Int64: (object: String, previous: String?)] {
+        guard let first = entries.map(\.resourceVersion).min(), let last = entries.map(\.resourceVersion).max() else { return [:] }
+        let range = Self.commonPrefix(entries.map { self.etcdKey($0.key) })
+        let wanted = Set(entries.map(\.resourceVersion))
         let timeout = Duration.nanoseconds(self.client.configuration.requestTimeout.nanoseconds)
         do {
             return try await withThrowingTaskGroup(of: [Int64: (object: String, previous: String?)]?.self) { group in
-                group.addTask { try await self.readHistory(Set(revisions), from: first, through: last) }
+                group.addTask { try await self.readHistory(wanted, under: range, from: first, through: last) }
                 group.addTask {
                     try await Task.sleep(for: timeout)
                     return nil
@@ -130,9 +134,25 @@ extension EtcdStore {
         }
     }
 
-    func readHistory(_ wanted: Set<Int64>, from first: Int64, through last: Int64) async throws -> [Int64: (object: String, previous: String?)] {
+    /// The longest prefix the keys share.
+    static func commonPrefix(_ keys: [String]) -> String {
+        guard var prefix = keys.first.map({ Array($0.utf8) }) else { return "" }
+        for key in keys.dropFirst() {
+            let bytes = Array(key.utf8)
+            var n = 0
+            while n < prefix.count, n < bytes.count, prefix[n] == bytes[n] { n += 1 }
+            prefix.removeLast(prefix.count - n)
+        }
+        return String(decoding: prefix, as: UTF8.self)
+    }
+
+    func readHistory(_ wanted: Set<Int64>, under range: String, from first: Int64, through last: Int64) async throws
+        -> [Int64: (object: String, previous: String?)]
+    {
         var found: [Int64: (object: String, previous: String?)] = [:]
-        for try await response in self.client.watch(self.everything(after: first - 1)) {
+        let request = Etcd.WatchCreateRequest(key: Data(range.utf8), range_end: Etcd.prefixEnd(range),
+                                              start_revision: Etcd.Int64String(first), prev_kv: true, progress_notify: false)
+        for try await response in self.client.watch(request) {
             for event in response.events ?? [] {
                 let revision = event.kv.modRevision
                 if wanted.contains(revision), let change = self.storeEvent(event) {

@@ -33,9 +33,9 @@ public final class Store: Sendable {
         self.path = path
         self.historyLimit = historyLimit
         let pool = self.pool
-        self.hub = WatchHub(capacity: historyLimit) { revisions throws(StoreError) in
+        self.hub = WatchHub(capacity: historyLimit) { entries throws(StoreError) in
             do {
-                return try await Self.eventTexts(revisions, pool)
+                return try await Self.eventTexts(entries.map(\.resourceVersion), pool)
             } catch {
                 throw .unusable(path: path, reason: "reading the event log: \(error)")
             }

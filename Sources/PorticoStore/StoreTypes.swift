@@ -97,10 +97,11 @@ struct HistoryEntry: Sendable {
     }
 }
 
-/// The text of logged changes, by revision (what `HistoryEntry` leaves out). Asynchronous:
+/// The text of logged changes, by revision (what `HistoryEntry` leaves out); the entries say
+/// which keys, so a store can read only those keys' history. Asynchronous:
 /// a read that waited for a connection on a thread of the shared pool could wait for tasks
 /// that need that very thread to give their connections back.
-typealias EventTexts = @Sendable (_ revisions: [Int64]) async throws(StoreError) -> [Int64: (object: String, previous: String?)]
+typealias EventTexts = @Sendable (_ entries: [HistoryEntry]) async throws(StoreError) -> [Int64: (object: String, previous: String?)]
 
 public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     case notFound(ObjectKey)

@@ -96,7 +96,7 @@ final class WatchHub: Sendable {
     /// The events of `entries`, their objects read from the log.
     func events(_ entries: [HistoryEntry]) async throws(StoreError) -> [StoreEvent] {
         guard !entries.isEmpty else { return [] }
-        let texts = try await self.texts(entries.map(\.resourceVersion))
+        let texts = try await self.texts(entries)
         var events: [StoreEvent] = []
         events.reserveCapacity(entries.count)
         for entry in entries {

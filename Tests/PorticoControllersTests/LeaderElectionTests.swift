@@ -39,6 +39,18 @@ struct LeaderElectionTests {
         #expect(taken.acquireTime == Self.wall(25) && taken.renewTime == Self.wall(25))
     }
 
+    /// A candidate tries again after the retry period, or right when the holder's lease (as
+    /// last seen changing) runs out, whichever is sooner.
+    @Test func aCandidateTriesAgainWhenTheHoldersLeaseRunsOut() {
+        var election = LeaderElection(identity: "server-2")
+        #expect(election.untilNextTry(at: Self.at(0)) == .seconds(2))
+        let held = LeaseSpec(holderIdentity: "server-1", leaseDurationSeconds: 15, acquireTime: Self.wall(0), renewTime: Self.wall(0))
+        #expect(election.decide(held, now: Self.at(1), wall: Self.wall(1)) == .none)
+        #expect(election.untilNextTry(at: Self.at(3)) == .seconds(2))
+        #expect(election.untilNextTry(at: Self.at(15)) == .milliseconds(1010))
+        #expect(election.untilNextTry(at: Self.at(16.5)) == .milliseconds(10))
+    }
+
     @Test func aRenewalKeepsTheAcquireTimeAndMissedRenewalsEndLeading() {
         var election = LeaderElection(identity: "server-1")
         guard case .create(let created) = election.decide(nil, now: Self.at(0), wall: Self.wall(0)) else { return }

@@ -21,6 +21,9 @@ struct KubernetesEndpointsTests {
                       Self.lease("10.0.0.3", renewedAt: 85), Self.lease("10.0.0.4", renewedAt: 99, labelled: false)]
         // 10.0.0.3's lease ran out at 100 s; 10.0.0.4's is not a server's.
         #expect(APIServerLeases.liveAddresses(leases, now: now) == ["10.0.0.9", "10.0.0.10"])
+        // The next reconcile is due when 10.0.0.9's lease runs out, at 105 s.
+        #expect(APIServerLeases.untilNextExpiry(leases, now: now) == .seconds(5))
+        #expect(APIServerLeases.untilNextExpiry([Self.lease("10.0.0.3", renewedAt: 85)], now: now) == nil)
         #expect(APIServerLeases.name(address: "10.0.0.9", port: 6443) == "apiserver-10-0-0-9-6443")
         #expect(APIServerLeases.name(address: "fd00::1", port: 443) == "apiserver-fd00--1-443")
     }

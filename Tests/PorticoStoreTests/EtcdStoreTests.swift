@@ -116,6 +116,20 @@ import Testing
         #expect(store.currentResourceVersion >= late.resourceVersion)
     }
 
+    /// A transaction the client sent twice whose first try was applied: the second finds the
+    /// key holding exactly its value and counts as done; sent once, a present key is a refusal.
+    @Test func aWriteTriedAgainFindsItsOwnValue() throws {
+        let value = Data(#"{"metadata":{"name":"a","uid":"1"}}"#.utf8)
+        // As the gateway answers a failed transaction whose failure branch read the key.
+        let answer = #"{"succeeded":false,"responses":[{"response_range":{"kvs":[{"key":"\#(Data("/registry/services/default/a".utf8).base64EncodedString())","#
+            + #""create_revision":"7","mod_revision":"7","version":"1","value":"\#(value.base64EncodedString())"}]}}]}"#
+        let failed = try JSONDecoder().decode(Etcd.TxnResponse.self, from: Data(answer.utf8))
+        #expect(EtcdStore.writtenRevision(failed, value, retried: true) == 7)
+        #expect(EtcdStore.writtenRevision(failed, value, retried: false) == nil)
+        #expect(EtcdStore.writtenRevision(failed, Data(#"{"other":true}"#.utf8), retried: true) == nil)
+        #expect(EtcdStore.commonPrefix(["/r/configmaps/a/x1", "/r/configmaps/a/x2", "/r/configmaps/a/y"]) == "/r/configmaps/a/")
+    }
+
     @Test func theOwnerQuestionsFollowTheWrites() async throws {
         let member = try EtcdMember()
         defer { member.stop() }

@@ -173,10 +173,10 @@ func key(_ name: String, resource: String = "services", namespace: String = "def
     @Test func changesPublishedWhileThePastIsReadFollowIt() async throws {
         let (reading, reader) = AsyncStream<Void>.makeStream()
         let (release, releaser) = AsyncStream<Void>.makeStream()
-        let hub = WatchHub(capacity: 100) { revisions in
+        let hub = WatchHub(capacity: 100) { entries in
             reader.yield()
             for await _ in release { break }
-            return Dictionary(uniqueKeysWithValues: revisions.map { ($0, (object: #"{"metadata":{"name":"s\#($0)"}}"#, previous: nil)) })
+            return Dictionary(uniqueKeysWithValues: entries.map(\.resourceVersion).map { ($0, (object: #"{"metadata":{"name":"s\#($0)"}}"#, previous: nil)) })
         }
         func event(_ rv: Int64) -> StoreEvent {
             StoreEvent(kind: .added, key: key("s\(rv)"), resourceVersion: rv, object: ["metadata": ["name": .string("s\(rv)")]], previous: nil)
