@@ -8,7 +8,7 @@ import PorticoBench
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks, each beside a reference measured in the same run (build with -c release).",
-        subcommands: [APIBenchCommand.self, ServerBenchCommand.self, LabBenchCommand.self, ProxyBenchCommand.self, DNSBenchCommand.self, LBBenchCommand.self,
+        subcommands: [APIBenchCommand.self, ServerBenchCommand.self, EtcdBenchCommand.self, LabBenchCommand.self, ProxyBenchCommand.self, DNSBenchCommand.self, LBBenchCommand.self,
                       HTTPStackBenchCommand.self, HTTPStackServeCommand.self], defaultSubcommand: APIBenchCommand.self)
 }
 
