@@ -27,11 +27,16 @@ final class LabHarness: @unchecked Sendable {
             \(extra.contains("dnsUpstreams:") ? "" : "dnsUpstreams: []  # tests send no name off this machine")
             \(extra.contains("dnsReplicas:") ? "" : "dnsReplicas: 0  # only the DNS tests run the add-on: others count pods per node")
             \(extra.contains("internetCIDR:") ? "" : Self.internet(withPool: !extra.contains("lbMode: l2")))
+            \(extra.contains("servers:") ? "" : "servers: \(Self.servers)")
             \(extra)
             """.write(toFile: self.configPath, atomically: true, encoding: .utf8)
     }
 
     var kubeconfig: String { self.directory + "/data/kubeconfig" }
+
+    /// API servers of every lab the tests make: 1 (on SQLite), or with `PORTICO_TEST_LAB_SERVERS=3`
+    /// (scripts/test runs the lab tests once so) three on etcd behind HAProxy.
+    static var servers: Int { Int(ProcessInfo.processInfo.environment["PORTICO_TEST_LAB_SERVERS"] ?? "") ?? 1 }
 
     /// An internet of the test's own (198.18.0.0/15, the benchmarking range), so a lab a
     /// person has up keeps its 203.0.113.0/24.
@@ -63,11 +68,13 @@ final class LabHarness: @unchecked Sendable {
         return try JSON.parse(bytes: Array(output.stdout.utf8))
     }
 
-    /// The lab's process of `role` (server, node-1, ...), from its state file.
+    /// The lab's process of `role` (server, node-1, ...), from its state file; with several
+    /// servers, `server` is the first of them.
     func pid(of role: String) throws -> Int32 {
         let data = try Data(contentsOf: URL(fileURLWithPath: self.directory + "/data/lab.json"))
         let state = try JSON.parse(bytes: Array(data))
-        for process in state["processes"]?.arrayValue ?? [] where process["role"]?.stringValue == role {
+        let wanted = role == "server" && Self.servers > 1 ? "server-1" : role
+        for process in state["processes"]?.arrayValue ?? [] where process["role"]?.stringValue == wanted {
             if let pid = process["pid"]?.intValue { return Int32(pid) }
         }
         throw HarnessError("no process \(role) in the lab's state")
