@@ -107,19 +107,7 @@ public struct Lab: Sendable {
                 try await LabNetwork.apply(LabNetwork.loadBalancerPlace(plan))
             }
         }
-        let server: ServerHandle
-        if plan.servers.isEmpty {
-            server = try await printer.step("Starting the API server on https://\(self.config.hostAddress):\(self.config.apiPort)") {
-                try await self.startServer(&state)
-            }
-        } else {
-            try await printer.step("Building \(plan.servers.count) server places on the LAN (\(plan.servers.map(\.address).joined(separator: ", ")))") {
-                try await LabNetwork.apply(LabNetwork.serverPlaces(plan))
-            }
-            server = try await printer.step("Starting \(plan.servers.count) etcd members and API servers, behind HAProxy on https://\(self.config.hostAddress):\(self.config.apiPort)") {
-                try await self.startServers(&state)
-            }
-        }
+        let server = try await self.startControlPlane(&state, printer)
         do {
             try await printer.step(plan.hasDNSRelay
                 ? "Relaying DNS for names outside the cluster on \(self.config.hostAddress):53 to \(self.upstreamDescription)"
@@ -147,6 +135,22 @@ public struct Lab: Sendable {
             throw error
         }
         try await server.transport.shutdown()
+    }
+
+    /// One API server on the host (SQLite), or several in places of their own on etcd.
+    func startControlPlane(_ state: inout LabState, _ printer: StepPrinter) async throws -> ServerHandle {
+        let plan = self.plan
+        guard !plan.servers.isEmpty else {
+            return try await printer.step("Starting the API server on https://\(self.config.hostAddress):\(self.config.apiPort)") {
+                try await self.startServer(&state)
+            }
+        }
+        try await printer.step("Building \(plan.servers.count) server places on the LAN (\(plan.servers.map(\.address).joined(separator: ", ")))") {
+            try await LabNetwork.apply(LabNetwork.serverPlaces(plan))
+        }
+        return try await printer.step("Starting \(plan.servers.count) etcd members and API servers, behind HAProxy on https://\(self.config.hostAddress):\(self.config.apiPort)") {
+            try await self.startServers(&state)
+        }
     }
 
     var nodeRange: String {
