@@ -13,12 +13,12 @@ extension LabTests {
     @Test func threeServersLoseNothingWhenOneDies() async throws {
         let lab = try LabHarness(extra: """
             servers: 3
-            lan: 10.74.1.0/24
-            hostAddress: 10.74.1.254
-            lbAddress: 10.74.1.250
-            podCIDR: 10.75.{n}.0/24
-            clusterCIDR: 10.75.0.0/16
-            serviceCIDR: 10.76.0.0/16
+            lan: 10.81.1.0/24
+            hostAddress: 10.81.1.254
+            lbAddress: 10.81.1.250
+            podCIDR: 10.82.{n}.0/24
+            clusterCIDR: 10.82.0.0/16
+            serviceCIDR: 10.83.0.0/16
             """)
         defer { lab.tearDown() }
         let up = try lab.portico("up")
@@ -32,7 +32,7 @@ extension LabTests {
                                 "--", "/agnhost", "netexec", "--http-port=8080").status == 0)
         #expect(try lab.kubectl("expose", "deployment", "web", "--port=80", "--target-port=8080", "--type=NodePort").status == 0)
         let nodePort = try #require(try lab.kubectlJSON("get", "service", "web")["spec"]?["ports"]?.arrayValue?.first?["nodePort"]?.intValue)
-        let url = "http://10.74.1.1:\(nodePort)/hostname"
+        let url = "http://10.81.1.1:\(nodePort)/hostname"
         try LabHarness.eventually("the NodePort answers") { try Command.run("curl", ["-sf", "--max-time", "2", url]).status == 0 }
         let prober = Prober(url: url)
 
