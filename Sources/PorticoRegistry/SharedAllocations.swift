@@ -2,35 +2,81 @@ import PorticoAPI
 import Synchronization
 
 /// The allocators of a server that shares its ranges with others through a record in the
-/// store (`AllocationRecordStore`). Each step runs behind this server's gate, on allocators
-/// that hold the record as last read, and ends with a compare-and-swap of the record: when
-/// another server wrote first, the record is read again and the step runs again on it, as
-/// upstream's etcd allocator retries its guarded update. A server alone (the SQLite store)
-/// has no record: its memory is the truth, rebuilt from the Services at start.
+/// store (`AllocationRecordStore`). Steps are batched: the steps waiting when this server's
+/// gate opens run one after another on allocators that hold the record as last read, and
+/// one compare-and-swap of the record commits them all (group commit); when another server
+/// wrote first, the record is read again and the batch runs again on it, as upstream's etcd
+/// allocator retries its guarded update. A server alone (the SQLite store) has no record:
+/// its memory is the truth, rebuilt from the Services at start.
 final class SharedRecord: Sendable {
     let store: any AllocationRecordStore
     let gate = AsyncGate()
     /// The revision of the record the allocators hold; nil when they must read it first.
     let seen = Mutex<Int64?>(nil)
+    /// Steps waiting for the next batch.
+    let waiting = Mutex<[PendingStep]>([])
 
     init(store: any AllocationRecordStore) {
         self.store = store
     }
 }
 
+/// A step waiting for its batch, its type erased: `run` runs it on the allocators (false
+/// when it threw), `fail` ends it with an error of the batch's (the store's, or a timeout).
+/// Touched only by the gate's holder, and read by its owner after the gate: never at once.
+final class PendingStep: @unchecked Sendable {
+    let run: () -> Bool
+    let fail: (any Error) -> Void
+
+    init(run: @escaping () -> Bool, fail: @escaping (any Error) -> Void) {
+        self.run = run
+        self.fail = fail
+    }
+}
+
+/// What one step came to.
+final class StepOutcome<T>: @unchecked Sendable {
+    var result: Result<T, any Error>? = nil
+}
+
 extension ServiceAllocators {
-    /// How long a step keeps trying before it gives up (with a 500, as upstream's "failed to
+    /// How long a batch keeps trying before it gives up (with a 500, as upstream's "failed to
     /// allocate" after its retries).
     static let attemptFor: Duration = .seconds(10)
 
     /// Runs one registry step (`ServiceRegistry.create`, an update, a release) so that what it
     /// takes and gives back holds across servers; alone, it simply runs the step. The step
     /// may run more than once and must depend only on its input and the allocators.
-    public func allocating<T>(_ step: () throws(APIError) -> T) async throws -> T {
+    public func allocating<T>(_ step: @escaping @Sendable () throws(APIError) -> T) async throws -> T {
         guard let shared = self.shared else { return try step() }
-        return try await shared.gate.run {
-            let deadline = ContinuousClock.now + Self.attemptFor
-            var lost = 0
+        let outcome = StepOutcome<T>()
+        let pending = PendingStep(run: {
+            do {
+                outcome.result = .success(try step())
+                return true
+            } catch {
+                outcome.result = .failure(error)
+                return false
+            }
+        }, fail: { outcome.result = .failure($0) })
+        shared.waiting.withLock { $0.append(pending) }
+        // Whoever holds the gate when it opens runs every step waiting then, this one among
+        // them unless an earlier holder already did.
+        try await shared.gate.run { await self.runBatch(shared) }
+        guard let result = outcome.result else { throw APIError.internalError("failed to allocate: the step was not run") }
+        return try result.get()
+    }
+
+    /// Runs the steps waiting, as one batch, and commits them with one write of the record.
+    func runBatch(_ shared: SharedRecord) async {
+        let batch = shared.waiting.withLock { waiting in
+            defer { waiting = [] }
+            return waiting
+        }
+        guard !batch.isEmpty else { return }
+        let deadline = ContinuousClock.now + Self.attemptFor
+        var lost = 0
+        do {
             while ContinuousClock.now < deadline {
                 if lost > 0 {
                     // Another server wrote first: back off a random moment, longer each time, so
@@ -39,25 +85,26 @@ extension ServiceAllocators {
                 }
                 let fresh = try await self.load(shared)
                 let before = self.mutations
-                let result: T
-                do {
-                    result = try step()
-                } catch where !fresh {
-                    // Refused on a view that may be old (another server may have released
-                    // what was asked for): asked again of the stored record.
+                let refused = batch.map { $0.run() }.contains(false)
+                if refused, !fresh {
+                    // Refused on a view that may be old (another server may have released what
+                    // was asked for): the whole batch again, on the stored record.
                     shared.seen.withLock { $0 = nil }
                     continue
                 }
-                if self.mutations == before { return result }
+                if self.mutations == before { return }
                 let expected = shared.seen.withLock { $0 }
                 shared.seen.withLock { $0 = nil }  // until the write says otherwise: what is held may not be stored
                 if let revision = try await shared.store.write(self.record(), at: expected) {
                     shared.seen.withLock { $0 = revision }
-                    return result
+                    return
                 }
                 lost += 1
             }
-            throw APIError.internalError("failed to allocate: the service allocation record kept changing (\(lost) tries in \(Self.attemptFor))")
+            let error = APIError.internalError("failed to allocate: the service allocation record kept changing (\(lost) tries in \(Self.attemptFor))")
+            for step in batch { step.fail(error) }
+        } catch {
+            for step in batch { step.fail(error) }
         }
     }
 

@@ -76,7 +76,8 @@ public final class APIServer: Sendable {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         if let etcd = configuration.etcd {
             self.store = try await EtcdStore.open(client: try EtcdClient(etcd), prefix: configuration.etcdPrefix,
-                                                  historyLimit: configuration.historyLimit, compactionInterval: configuration.etcdCompactionInterval)
+                                                  historyLimit: configuration.historyLimit, compactionInterval: configuration.etcdCompactionInterval,
+                                                  unwatched: [StoredAllocationRecords.key.resource])
         } else {
             self.store = try Store(path: dir + "/portico.db", historyLimit: configuration.historyLimit)
         }

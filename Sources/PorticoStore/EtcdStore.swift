@@ -20,6 +20,8 @@ import Synchronization
 public final class EtcdStore: ObjectStore {
     public let client: EtcdClient
     let prefix: String
+    /// Resources whose changes go to no watcher and no owner graph (`open`'s `unwatched`).
+    let unwatched: Set<String>
     let hub: WatchHub
     let graph = Mutex(OwnerGraph())
     let progress = Mutex(Progress())
@@ -42,9 +44,10 @@ public final class EtcdStore: ObjectStore {
     /// is in etcd; only this server's cache is behind, while etcd cannot be watched).
     static let seenWait: Duration = .seconds(5)
 
-    init(client: EtcdClient, prefix: String, historyLimit: Int) {
+    init(client: EtcdClient, prefix: String, historyLimit: Int, unwatched: Set<String> = []) {
         self.client = client
         self.prefix = prefix.hasSuffix("/") ? prefix : prefix + "/"
+        self.unwatched = unwatched
         let texts = Mutex<EventTexts?>(nil)
         self.hub = WatchHub(capacity: historyLimit, texts: { entries throws(StoreError) in
             guard let read = texts.withLock({ $0 }) else { return [:] }
@@ -55,10 +58,12 @@ public final class EtcdStore: ObjectStore {
 
     /// Connects, reads what is stored (for the owner graph), and follows every change from there.
     /// `compactionInterval`: how often etcd's history is compacted (nil: never, as
-    /// kube-apiserver's `--etcd-compaction-interval=0`).
+    /// kube-apiserver's `--etcd-compaction-interval=0`). `unwatched`: resources kept in etcd
+    /// that nobody watches and that own nothing (the server's allocation record), whose
+    /// changes the store counts but does not parse.
     public static func open(client: EtcdClient, prefix: String = "/registry/", historyLimit: Int = 10_000,
-                            compactionInterval: Duration? = .seconds(300)) async throws -> EtcdStore {
-        let store = EtcdStore(client: client, prefix: prefix, historyLimit: historyLimit)
+                            compactionInterval: Duration? = .seconds(300), unwatched: Set<String> = []) async throws -> EtcdStore {
+        let store = EtcdStore(client: client, prefix: prefix, historyLimit: historyLimit, unwatched: unwatched)
         let revision = try await store.readEverything()
         store.progress.withLock { $0.revision = revision }
         store.follower.withLock { $0 = Task { await store.follow(after: revision, generation: 0) } }

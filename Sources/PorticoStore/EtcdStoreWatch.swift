@@ -34,8 +34,10 @@ extension EtcdStore {
     /// Delivery holds the progress lock, so a follower started again begins exactly after
     /// the last message delivered.
     func deliver(_ response: Etcd.WatchResponse, after revision: Int64, generation: Int) -> Int64? {
-        let events = (response.events ?? []).compactMap(self.storeEvent)
-        var newest = max(revision, events.last?.resourceVersion ?? 0)
+        // Changes of resources nobody watches (the allocation record: tens of kilobytes, one per
+        // Service write) are not parsed, only counted.
+        let events = (response.events ?? []).filter { !self.isUnwatched($0.kv.keyText) }.compactMap(self.storeEvent)
+        var newest = max(revision, response.events?.last?.kv.modRevision ?? 0)
         // A progress note (no events, not the creation) says nothing more is coming up to its revision.
         if response.events == nil, response.created != true, let header = response.header?.revision?.value { newest = max(newest, header) }
         let ready: [CheckedContinuation<Void, Never>]? = self.progress.withLock { progress in
@@ -49,6 +51,10 @@ extension EtcdStore {
         guard let ready else { return nil }
         for continuation in ready { continuation.resume() }
         return newest
+    }
+
+    func isUnwatched(_ key: String) -> Bool {
+        self.unwatched.contains { key.hasPrefix(self.prefix + $0 + "/") }
     }
 
     func advance(to revision: Int64) {
