@@ -211,6 +211,9 @@ final class HALab: @unchecked Sendable {
 final class HeldWatch: @unchecked Sendable {
     let received = Mutex<(names: [String], lastRV: String)>(([], ""))
     let sent = Mutex<[String]>([])
+    /// Creates whose answer was lost (the server died with the request in flight): each may
+    /// or may not have been stored, so its event may or may not come.
+    let uncertain = Mutex<Set<String>>([])
     let stop = Mutex(false)
     let lab: HALab
     let transport: HTTPTransport
@@ -228,6 +231,8 @@ final class HeldWatch: @unchecked Sendable {
                 let name = String(format: "cm-%04d", n)
                 if (try? await lab.client.create(ConfigMap(metadata: ObjectMeta(name: name, namespace: "watched")))) != nil {
                     self.sent.withLock { $0.append(name) }
+                } else {
+                    self.uncertain.withLock { _ = $0.insert(name) }
                 }
                 n += 1
                 try? await Task.sleep(for: .milliseconds(100))
@@ -255,7 +260,7 @@ final class HeldWatch: @unchecked Sendable {
 
     /// Stops the writer, watches again on `place` from the last revision received, and
     /// returns what was sent and what arrived once every write has (or 20 s have passed).
-    func finish(on place: String) async throws -> (sent: [String], received: [String]) {
+    func finish(on place: String) async throws -> (sent: [String], received: [String], uncertain: Set<String>) {
         self.stop.withLock { $0 = true }
         await self.writer?.value
         self.reader?.cancel()
@@ -269,7 +274,7 @@ final class HeldWatch: @unchecked Sendable {
         }
         reader.cancel()
         try? await self.transport.shutdown()
-        return (sent, self.received.withLock { $0.names })
+        return (sent, self.received.withLock { $0.names }, self.uncertain.withLock { $0 })
     }
 }
 

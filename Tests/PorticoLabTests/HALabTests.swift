@@ -74,9 +74,12 @@ extension LabTests {
 
         // The watch went on on another server from its last resourceVersion: every configmap
         // written across the kill arrives once, in order.
-        let (sent, received) = try await watched.finish(on: "server-3")
-        #expect(received == sent, "the watch across the kill missed or repeated events: sent \(sent.count), received \(received.count)")
-        print("HA lab: a watch on \(victim) went on on server-3: \(sent.count) configmaps created, \(received.count) events received, \(Set(received).count) distinct")
+        let (sent, received, uncertain) = try await watched.finish(on: "server-3")
+        #expect(received.filter(Set(sent).contains) == sent, "the watch across the kill missed events or sent them out of order")
+        #expect(Set(received).count == received.count, "the watch across the kill repeated events")
+        #expect(Set(received).subtracting(sent).isSubset(of: uncertain), "the watch sent configmaps nobody created")
+        print("HA lab: a watch on \(victim) went on on server-3: \(sent.count) configmaps created (and \(uncertain.count) whose answer was lost), "
+            + "\(received.count) events received, \(Set(received).count) distinct")
 
         // The kubernetes endpoints drop the dead server; then the controllers' leader dies and
         // a Deployment scaled right after is realized by another server.
