@@ -1,6 +1,7 @@
 import Foundation
 import PorticoAPI
 import PorticoClient
+import PorticoLab
 import PorticoSystem
 
 /// `portico bench etcd`: the control plane on etcd beside the embedded SQLite store, every
@@ -29,9 +30,31 @@ public struct EtcdBench: Sendable {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("portico-bench-etcd-\(UUID().uuidString.prefix(8))").path
         let processes = BenchProcesses(base: base)
         defer { processes.stopAll(); try? FileManager.default.removeItem(atPath: base) }
+        let cases: [Case]
+        do {
+            cases = try await self.measureAll(processes, progress: progress)
+        } catch {
+            await processes.closeClients()
+            throw error
+        }
+        await processes.closeClients()
+
+        var rows = [["WHAT", "CREATES", "CREATES/S", "CREATE P50", "CREATE P99", "WATCH P50", "WATCH P99", "CREATES/S VS SQLITE"]]
+        let reference = Double(cases[0].creates.operations) / cases[0].creates.seconds
+        for c in cases {
+            let rate = Double(c.creates.operations) / c.creates.seconds
+            rows.append([c.what, String(c.creates.operations), c.creates.rate, c.creates.percentile(0.5), c.creates.percentile(0.99),
+                         c.watch.percentile(0.5), c.watch.percentile(0.99), String(format: "%.2f", rate / reference)])
+        }
+        var memory = [["PROCESS", "PEAK MEMORY (VmHWM)"]]
+        for (name, pid) in processes.started() { memory.append([name, BenchProcesses.peakMemory(pid)]) }
+        return (rows, memory)
+    }
+
+    /// The three cases, in order: one server on SQLite, one on etcd, three on etcd.
+    func measureAll(_ processes: BenchProcesses, progress: @escaping @Sendable (String) -> Void) async throws -> [Case] {
         let port = Int.random(in: 21000..<24000)
         var cases: [Case] = []
-
         progress("one server on SQLite (the reference)")
         let sqlite = try await processes.server("sqlite", port: port, etcd: nil, porticoPath: self.porticoPath)
         progress("creating \(self.creates) Services through it")
@@ -46,18 +69,7 @@ public struct EtcdBench: Sendable {
         let two = try await processes.server("etcd-2", port: port + 2, etcd: members, sharing: "etcd-1", porticoPath: self.porticoPath)
         let three = try await processes.server("etcd-3", port: port + 3, etcd: members, sharing: "etcd-1", porticoPath: self.porticoPath)
         cases.append(try await self.measure("3 servers, etcd (3 members)", [one, two, three], watchOn: one, namespace: "c"))
-        for server in [sqlite, one, two, three] { try? await server.transport.shutdown() }
-
-        var rows = [["WHAT", "CREATES", "CREATES/S", "CREATE P50", "CREATE P99", "WATCH P50", "WATCH P99", "CREATES/S VS SQLITE"]]
-        let reference = Double(cases[0].creates.operations) / cases[0].creates.seconds
-        for c in cases {
-            let rate = Double(c.creates.operations) / c.creates.seconds
-            rows.append([c.what, String(c.creates.operations), c.creates.rate, c.creates.percentile(0.5), c.creates.percentile(0.99),
-                         c.watch.percentile(0.5), c.watch.percentile(0.99), String(format: "%.2f", rate / reference)])
-        }
-        var memory = [["PROCESS", "PEAK MEMORY (VmHWM)"]]
-        for (name, pid) in processes.started() { memory.append([name, BenchProcesses.peakMemory(pid)]) }
-        return (rows, memory)
+        return cases
     }
 
     /// Creates spread round-robin over `servers`, then watch delivery: writes through the last
@@ -82,7 +94,7 @@ public struct EtcdBench: Sendable {
         let sent = SendTimes()
         let clock = ContinuousClock()
         let began = clock.now
-        let count = self.watched
+        let count = min(self.watched, self.creates)
         let latencies = try await withThrowingTaskGroup(of: [Double]?.self) { group in
             group.addTask {
                 for try await event in stream {
@@ -115,7 +127,6 @@ struct BenchServer: Sendable {
     var name: String
     var pid: Int32
     var client: KubeClient
-    var transport: HTTPTransport
 }
 
 /// The processes of one benchmark run (etcd members and servers), each with a log in the
@@ -130,7 +141,14 @@ final class BenchProcesses: @unchecked Sendable {
         try? FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
     }
 
+    private var transports: [HTTPTransport] = []
+
     func started() -> [(name: String, pid: Int32)] { self.lock.withLock { self.processes } }
+
+    /// Shuts the clients of the servers down (before they are dropped: AsyncHTTPClient insists).
+    func closeClients() async {
+        for transport in self.lock.withLock({ self.transports }) { try? await transport.shutdown() }
+    }
 
     func start(_ name: String, _ executable: String, _ arguments: [String]) throws -> Int32 {
         let pid = try Shell.start(Program(executable, arguments, output: .file("\(self.base)/\(name).log"))).pid
@@ -174,19 +192,15 @@ final class BenchProcesses: @unchecked Sendable {
     /// server of this run) so one client trusts them all; returned once `/readyz` answers.
     func server(_ name: String, port: Int, etcd: [String]?, sharing: String? = nil, porticoPath: String) async throws -> BenchServer {
         let directory = "\(self.base)/\(name)"
-        if let sharing {
-            try FileManager.default.createDirectory(atPath: directory + "/pki", withIntermediateDirectories: true)
-            for file in ["pki/ca.crt", "pki/ca.key", TokenFile.fileName] {
-                try FileManager.default.copyItem(atPath: "\(self.base)/\(sharing)/\(file)", toPath: "\(directory)/\(file)")
-            }
-        }
+        if let sharing { try Lab.copyClusterSecrets(from: "\(self.base)/\(sharing)", to: directory) }
         let pid = try self.start(name, porticoPath, ["server", "--data-dir", directory, "--bind-address", "127.0.0.1", "--secure-port", String(port)]
             + (etcd.map { ["--etcd-servers", $0.joined(separator: ",")] } ?? []))
         let deadline = ContinuousClock.now + .seconds(60)
         while ContinuousClock.now < deadline {
             if let kubeconfig = try? Kubeconfig.load(path: directory + "/admin.kubeconfig"), let transport = try? HTTPTransport(kubeconfig) {
                 if let answer = try? await transport.send(ClientRequest(method: "GET", path: "/readyz")), answer.status == 200 {
-                    return BenchServer(name: name, pid: pid, client: KubeClient(transport: transport, fieldManager: "portico-bench"), transport: transport)
+                    self.lock.withLock { self.transports.append(transport) }
+                    return BenchServer(name: name, pid: pid, client: KubeClient(transport: transport, fieldManager: "portico-bench"))
                 }
                 try? await transport.shutdown()
             }

@@ -18,10 +18,7 @@ extension Lab {
         let config = self.config
         try FileManager.default.createDirectory(atPath: plan.serverDirectory, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
-        _ = try TokenFile.loadOrCreate(directory: plan.serverDirectory)
-        var nodeTokens: [String: String] = [:]
-        for node in plan.nodes { nodeTokens[node.name] = try TokenFile.addNodeToken(directory: plan.serverDirectory, node: node.name) }
-        try JSONEncoder().encode(nodeTokens).write(to: URL(fileURLWithPath: plan.serverDirectory + "/node-tokens.json"))
+        try self.makeTokens()
         let log = plan.logsDirectory + "/server.log"
         let pid = try self.launch(netns: nil, log: log, [
             "server", "--data-dir", plan.serverDirectory, "--bind-address", "127.0.0.1", "--bind-address", config.hostAddress,
@@ -42,10 +39,11 @@ extension Lab {
     }
 
     /// Waits (60 s at most) until the server that writes `kubeconfig` answers `/readyz` there.
-    func waitForServer(pid: Int32, log: String, kubeconfig path: String, who: String = "the API server") async throws -> ServerHandle {
+    func waitForServer(pid: Int32, log: String, kubeconfig path: String, who: String = "the API server",
+                       program: String = "portico") async throws -> ServerHandle {
         let deadline = ContinuousClock.now + .seconds(60)
         while ContinuousClock.now < deadline {
-            guard LabState.isRunning(pid) else { throw LabError("\(who) exited; the end of \(log):\n\(Self.tail(log, lines: 6))") }
+            guard LabState.isRunning(pid, program: program) else { throw LabError("\(who) exited; the end of \(log):\n\(Self.tail(log, lines: 6))") }
             if FileManager.default.fileExists(atPath: path), let kubeconfig = try? Kubeconfig.load(path: path) {
                 let transport = try HTTPTransport(kubeconfig)
                 if let response = try? await transport.send(ClientRequest(method: "GET", path: "/readyz")), response.status == 200 {
@@ -92,18 +90,31 @@ extension Lab {
         // at the host's LAN address (the admin kubeconfig names 127.0.0.1).
         let directory = plan.dataDirectory + "/lb"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        let adminToken = TokenFile.adminToken(try TokenFile.loadOrCreate(directory: plan.serverDirectory))
-        let caPEM = try String(contentsOfFile: plan.serverDirectory + "/pki/ca.crt", encoding: .utf8)
-        let kubeconfig = Kubeconfig.render(server: "https://\(self.config.hostAddress):\(self.config.apiPort)", caPEM: caPEM,
-                                              user: "portico-lb", token: adminToken)
-        guard FileManager.default.createFile(atPath: directory + "/kubeconfig", contents: Data(kubeconfig.utf8), attributes: [.posixPermissions: 0o600])
-        else { throw LabError("could not write \(directory)/kubeconfig") }
+        try self.writeAdminKubeconfig(directory + "/kubeconfig", server: "https://\(self.config.hostAddress):\(self.config.apiPort)", user: "portico-lb")
         let pid = try self.launch(netns: "/run/netns/\(plan.netnsPrefix)lb", log: log, [
             "lb", "--kubeconfig", directory + "/kubeconfig", "--external-interface", "eth1", "--internet-cidr", self.config.internetCIDR,
         ])
         state.processes.append(LabState.Process(role: "lb", pid: pid, log: log))
         try state.save()
         try await Self.waitForLog(pid: pid, log: log, saying: "lb: forwarding", who: "the load balancer", ready: "program its rules")
+    }
+
+    /// The admin's and each node's tokens, in the (first) server's directory.
+    func makeTokens() throws {
+        let plan = self.plan
+        _ = try TokenFile.loadOrCreate(directory: plan.serverDirectory)
+        var nodeTokens: [String: String] = [:]
+        for node in plan.nodes { nodeTokens[node.name] = try TokenFile.addNodeToken(directory: plan.serverDirectory, node: node.name) }
+        try JSONEncoder().encode(nodeTokens).write(to: URL(fileURLWithPath: plan.serverDirectory + "/node-tokens.json"))
+    }
+
+    /// A kubeconfig with the cluster's CA and the admin's token for `server`, readable by root alone.
+    func writeAdminKubeconfig(_ path: String, server: String, user: String) throws {
+        let adminToken = TokenFile.adminToken(try TokenFile.loadOrCreate(directory: self.plan.serverDirectory))
+        let caPEM = try String(contentsOfFile: self.plan.serverDirectory + "/pki/ca.crt", encoding: .utf8)
+        let kubeconfig = Kubeconfig.render(server: server, caPEM: caPEM, user: user, token: adminToken)
+        guard FileManager.default.createFile(atPath: path, contents: Data(kubeconfig.utf8), attributes: [.posixPermissions: 0o600])
+        else { throw LabError("could not write \(path)") }
     }
 
     var upstreamDescription: String {
@@ -134,7 +145,7 @@ extension Lab {
         let deadline = ContinuousClock.now + .seconds(90)
         var ready: Set<String> = []
         while ContinuousClock.now < deadline {
-            for process in state.processes where !LabState.isRunning(process.pid) {
+            for process in state.processes where !process.isRunning {
                 let who = ["server": "the API server", "dns-relay": "the DNS relay", "lb": "the load balancer", "api-lb": "the API load balancer"][process.role]
                     ?? (process.role.hasPrefix("etcd-") ? "the etcd member of \(process.role.dropFirst(5))"
                         : process.role.hasPrefix("server-") ? "the API server of \(process.role)" : "the agent of \(process.role)")

@@ -14,14 +14,14 @@ extension Lab {
         // the service CIDR's route are left alone: they may belong to another lab.
         let ours = state != nil || FileManager.default.fileExists(atPath: "/sys/class/net/\(plan.bridge)")
         try await printer.step("Stopping the lab's processes") {
-            for process in (state?.processes ?? []).reversed() where LabState.isRunning(process.pid) {
+            for process in (state?.processes ?? []).reversed() where process.isRunning {
                 kill(process.pid, SIGTERM)
             }
             let deadline = ContinuousClock.now + .seconds(5)
-            while ContinuousClock.now < deadline, (state?.processes ?? []).contains(where: { LabState.isRunning($0.pid) }) {
+            while ContinuousClock.now < deadline, (state?.processes ?? []).contains(where: \.isRunning) {
                 try await Task.sleep(for: .milliseconds(50))
             }
-            for process in state?.processes ?? [] where LabState.isRunning(process.pid) { kill(process.pid, SIGKILL) }
+            for process in state?.processes ?? [] where process.isRunning { kill(process.pid, SIGKILL) }
             // Whatever still runs inside the lab's namespaces: agents, pods.
             for netns in self.namespaces(of: plan) {
                 await NetnsProcesses.stop(in: "/run/netns/\(netns)", grace: .seconds(2))

@@ -30,19 +30,14 @@ extension Lab {
         return try await self.startAPILoadBalancer(&state)
     }
 
-    /// The admin's and each node's tokens, in the first server's directory.
-    func makeTokens() throws {
-        let plan = self.plan
-        _ = try TokenFile.loadOrCreate(directory: plan.serverDirectory)
-        var nodeTokens: [String: String] = [:]
-        for node in plan.nodes { nodeTokens[node.name] = try TokenFile.addNodeToken(directory: plan.serverDirectory, node: node.name) }
-        try JSONEncoder().encode(nodeTokens).write(to: URL(fileURLWithPath: plan.serverDirectory + "/node-tokens.json"))
-    }
-
     /// The first server's CA and tokens, copied to another before it starts (each makes its
     /// own serving certificate from that CA): one cluster, one trust, one set of tokens.
     func shareClusterSecrets(with server: LabPlan.ServerPlan) throws {
-        let (from, to) = (self.plan.serverDirectory, self.plan.serverDirectory(server))
+        try Self.copyClusterSecrets(from: self.plan.serverDirectory, to: self.plan.serverDirectory(server))
+    }
+
+    /// A server's CA and tokens, copied into another server's data directory (what it has already is kept).
+    public static func copyClusterSecrets(from: String, to: String) throws {
         let fm = FileManager.default
         try fm.createDirectory(atPath: to + "/pki", withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         for file in ["pki/ca.crt", "pki/ca.key", TokenFile.fileName] where !fm.fileExists(atPath: to + "/" + file) {
@@ -66,7 +61,7 @@ extension Lab {
             "--initial-cluster", self.plan.etcdInitialCluster, "--initial-cluster-state", "new",
             "--initial-cluster-token", "\(self.config.name)-etcd",
         ])
-        state.processes.append(LabState.Process(role: "etcd-\(server.name)", pid: pid, log: log))
+        state.processes.append(LabState.Process(role: "etcd-\(server.name)", pid: pid, log: log, program: "etcd"))
         try state.save()
     }
 
@@ -91,14 +86,11 @@ extension Lab {
         try HAProxyConfig.render(plan).write(toFile: file, atomically: true, encoding: .utf8)
         let log = plan.logsDirectory + "/api-lb.log"
         let pid = try self.launch(netns: nil, log: log, program: try Shell.locate("haproxy"), ["-f", file, "-db"])
-        state.processes.append(LabState.Process(role: "api-lb", pid: pid, log: log))
+        state.processes.append(LabState.Process(role: "api-lb", pid: pid, log: log, program: "haproxy"))
         try state.save()
-        let adminToken = TokenFile.adminToken(try TokenFile.loadOrCreate(directory: plan.serverDirectory))
-        let caPEM = try String(contentsOfFile: plan.serverDirectory + "/pki/ca.crt", encoding: .utf8)
-        let kubeconfig = Kubeconfig.render(server: "https://127.0.0.1:\(self.config.apiPort)", caPEM: caPEM, user: "portico-admin", token: adminToken)
-        guard FileManager.default.createFile(atPath: plan.kubeconfigPath, contents: Data(kubeconfig.utf8), attributes: [.posixPermissions: 0o600])
-        else { throw LabError("could not write \(plan.kubeconfigPath)") }
-        return try await self.waitForServer(pid: pid, log: log, kubeconfig: plan.kubeconfigPath, who: "the API load balancer (HAProxy)")
+        try self.writeAdminKubeconfig(plan.kubeconfigPath, server: "https://127.0.0.1:\(self.config.apiPort)", user: "portico-admin")
+        return try await self.waitForServer(pid: pid, log: log, kubeconfig: plan.kubeconfigPath, who: "the API load balancer (HAProxy)",
+                                            program: "haproxy")
     }
 }
 

@@ -7,6 +7,10 @@ public struct LabState: Codable, Sendable, Equatable {
         public var role: String
         public var pid: Int32
         public var log: String
+        /// What runs: nil for `portico` itself, else the program's name (`etcd`, `haproxy`).
+        public var program: String? = nil
+
+        public var isRunning: Bool { LabState.isRunning(self.pid, program: self.program ?? "portico") }
     }
 
     public var config: LabConfig
@@ -26,8 +30,9 @@ public struct LabState: Codable, Sendable, Equatable {
         try encoder.encode(self).write(to: URL(fileURLWithPath: Self.path(self.config.dataDirectory)))
     }
 
-    /// Alive, and still the program that was started (not a reused PID).
-    public static func isRunning(_ pid: Int32) -> Bool {
+    /// Alive, and still the program that was started (not a reused PID): its command line
+    /// names `program`.
+    public static func isRunning(_ pid: Int32, program: String = "portico") -> Bool {
         guard pid > 0, kill(pid, 0) == 0 || errno == EPERM else { return false }
         // A zombie (exited, not yet reaped by its parent) is not running.
         if let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
@@ -37,7 +42,7 @@ public struct LabState: Codable, Sendable, Equatable {
         }
         // Empty while the process is between fork and exec.
         let cmdline = (try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8)) ?? ""
-        return cmdline.isEmpty || cmdline.contains("portico")
+        return cmdline.isEmpty || cmdline.contains(program)
     }
 }
 

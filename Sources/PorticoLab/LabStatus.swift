@@ -38,7 +38,7 @@ struct LabStatus {
                 }
             }
         }
-        for process in state.processes { status.running[process.role] = LabState.isRunning(process.pid) }
+        for process in state.processes { status.running[process.role] = process.isRunning }
         return status
     }
 

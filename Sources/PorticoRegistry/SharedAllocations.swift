@@ -119,8 +119,9 @@ extension ServiceAllocators {
     }
 
     /// Makes the allocators hold the stored record (creating it from what they hold when
-    /// there is none); true when it was read now, false when the one read before is kept.
-    func load(_ shared: SharedRecord) async throws -> Bool {
+    /// there is none, after `whenMissing`); true when it was read now, false when the one
+    /// read before is kept.
+    func load(_ shared: SharedRecord, whenMissing: () -> Void = {}) async throws -> Bool {
         if shared.seen.withLock({ $0 }) != nil { return false }
         while true {
             if let (record, revision) = try await shared.store.read() {
@@ -128,6 +129,7 @@ extension ServiceAllocators {
                 shared.seen.withLock { $0 = revision }
                 return true
             }
+            whenMissing()
             if let revision = try await shared.store.write(self.record(), at: nil) {
                 shared.seen.withLock { $0 = revision }
                 return true
@@ -141,14 +143,9 @@ extension ServiceAllocators {
     public func start(from services: [Service]) async throws -> [RepairFinding] {
         guard let shared = self.shared else { return self.rebuild(from: services) }
         return try await shared.gate.run {
-            if let (record, revision) = try await shared.store.read() {
-                self.restore(from: record)
-                shared.seen.withLock { $0 = revision }
-                return []
-            }
-            let findings = self.rebuild(from: services)
+            var findings: [RepairFinding] = []
             shared.seen.withLock { $0 = nil }
-            _ = try await self.load(shared)
+            _ = try await self.load(shared) { findings = self.rebuild(from: services) }
             return findings
         }
     }

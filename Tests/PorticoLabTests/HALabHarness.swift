@@ -79,12 +79,17 @@ final class HALab: @unchecked Sendable {
     func etcdLeader() throws -> String {
         let members = self.addresses.filter { $0.key.hasPrefix("server-") }
         for (place, address) in members where self.killed.withLock({ $0["etcd \(place)"] == nil }) {
-            let output = try Command.run("etcdctl", ["--endpoints", "http://\(address):2379", "endpoint", "status", "-w", "json"],
-                                         environment: ["ETCDCTL_API": "3"], timeout: 10)
-            guard let status = (try? JSON.parse(bytes: Array(output.stdout.utf8)))?.arrayValue?.first?["Status"] else { continue }
+            guard let status = try Self.etcdStatus("http://\(address):2379") else { continue }
             if status["leader"] == status["header"]?["member_id"] { return place }
         }
         throw HarnessError("no etcd member says it leads")
+    }
+
+    /// `etcdctl endpoint status` of the first of `endpoints`, as JSON.
+    static func etcdStatus(_ endpoints: String) throws -> JSON? {
+        let output = try Command.run("etcdctl", ["--endpoints", endpoints, "endpoint", "status", "-w", "json"],
+                                     environment: ["ETCDCTL_API": "3"], timeout: 10)
+        return (try? JSON.parse(bytes: Array(output.stdout.utf8)))?.arrayValue?.first?["Status"]
     }
 
     /// The place of the server holding the controllers' lease.
@@ -195,8 +200,7 @@ final class HALab: @unchecked Sendable {
         let killed = self.killed.withLock { $0 }
         let live = self.addresses.filter { place, _ in place.hasPrefix("server-") && killed["etcd \(place)"] == nil }
         let endpoints = live.values.map { "http://\($0):2379" }.joined(separator: ",")
-        let status = try Command.run("etcdctl", ["--endpoints", endpoints, "endpoint", "status", "-w", "json"], environment: ["ETCDCTL_API": "3"])
-        let revision = (try? JSON.parse(bytes: Array(status.stdout.utf8)))?.arrayValue?.first?["Status"]?["header"]?["revision"]?.intValue ?? 0
+        let revision = try Self.etcdStatus(endpoints)?["header"]?["revision"]?.intValue ?? 0
         _ = try Command.run("etcdctl", ["--endpoints", endpoints, "compaction", String(revision)], environment: ["ETCDCTL_API": "3"])
         do {
             for try await _ in try await self.client.watch(ConfigMap.self, namespace: "watched", resourceVersion: old, timeoutSeconds: 5) {}
